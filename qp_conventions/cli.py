@@ -1,0 +1,229 @@
+"""`qp`: a thin command line over `core`. It maps options to calls, prints in French
+and turns errors into exit codes: 1 for the user's errors, 130 for Ctrl-C, 2 for usage
+mistakes and 70 for a bug (never a traceback unless QP_DEBUG=1)."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from typer import rich_utils
+from typer.core import TyperCommand, TyperGroup
+
+from .errors import InvalidTerritory, Problem, QPError
+
+# Typer's own words, in French.
+rich_utils.OPTIONS_PANEL_TITLE = "Options"
+rich_utils.ARGUMENTS_PANEL_TITLE = "Arguments"
+rich_utils.COMMANDS_PANEL_TITLE = "Commandes"
+rich_utils.ERRORS_PANEL_TITLE = "Erreur"
+rich_utils.ABORTED_TEXT = "Interrompu."
+rich_utils.DEFAULT_STRING = "[par défaut : {}]"
+rich_utils.REQUIRED_LONG_STRING = "[obligatoire]"
+rich_utils.RICH_HELP = "Essayez [blue]'{command_path} {help_option}'[/] pour l'aide."
+
+HELP_TEXT = "Affiche cette aide et quitte."
+
+
+class _FrenchHelp:
+    def get_help_option(self, ctx):  # click hard-codes « Show this message and exit. »
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+
+class Command(_FrenchHelp, TyperCommand):
+    pass
+
+
+class Group(_FrenchHelp, TyperGroup):
+    pass
+
+
+app = typer.Typer(
+    cls=Group,
+    help=(
+        "Génère les conventions d'engagement Quartiers productifs (convention et annexes "
+        "1 à 3) au format Word, à partir d'un fichier YAML par territoire."
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
+)
+
+TERRITORIES_OPTION = typer.Option(
+    Path("territories"), "--territories", "-t",
+    help="Dossier des fichiers de territoire.", show_default=True)
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _print_problem(problem: Problem) -> None:
+    from rich.markup import escape
+
+    colour = "red" if problem.is_error else "yellow"
+    _console(stderr=True).print(f"[{colour}]{escape(problem.format())}[/]")
+
+
+@app.command(cls=Command)
+def validate(
+    paths: Optional[List[Path]] = typer.Argument(
+        None, help="Fichiers ou dossiers à vérifier (par défaut : le dossier des territoires).",
+        show_default=False),
+    territories: Path = TERRITORIES_OPTION,
+    strict: bool = typer.Option(False, "--strict",
+                                help="Traite les faits « à compléter » comme des erreurs."),
+) -> None:
+    """Vérifie les fichiers de territoire et signale chaque problème (fichier:ligne:colonne)."""
+    from .core import territory_files
+    from .validate import check_file
+
+    files = territory_files(paths or [territories])
+    if not files:
+        raise QPError(f"aucun fichier de territoire (.yaml) trouvé dans {', '.join(map(str, paths or [territories]))}")
+    errors = warnings = 0
+    for path in files:
+        checked = check_file(path)
+        for problem in checked.problems:
+            _print_problem(problem)
+        errors += len(checked.errors)
+        warnings += len(checked.warnings)
+    out = _console()
+    verdict = "[green]valide[/]" if not errors and not (strict and warnings) else "[red]invalide[/]"
+    out.print(f"{len(files)} fichier(s) vérifié(s) : {errors} erreur(s), "
+              f"{warnings} fait(s) à compléter — {verdict}"
+              + (" (mode strict)" if strict else ""))
+    if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
+@app.command(cls=Command)
+def generate(
+    slugs: Optional[List[str]] = typer.Argument(
+        None, help="Territoires à générer, par leur nom de fichier (par exemple : toulouse).",
+        show_default=False),
+    all_: bool = typer.Option(False, "--all", "-a", help="Génère tous les territoires."),
+    territories: Path = TERRITORIES_OPTION,
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="Dossier où écrire les documents."),
+) -> None:
+    """Écrit out/<territoire>.docx : la convention suivie de ses trois annexes."""
+    from .core import generate as generate_one
+    from .core import territory_files, territory_path
+
+    if all_ and slugs:
+        raise QPError("indiquez des territoires ou --all, pas les deux")
+    if not all_ and not slugs:
+        raise QPError("indiquez au moins un territoire (par exemple : qp generate toulouse) ou --all")
+    paths = territory_files([territories]) if all_ else [territory_path(territories, s) for s in slugs]
+    if not paths:
+        raise QPError(f"aucun fichier de territoire (.yaml) dans {territories}")
+    console = _console()
+    failed = 0
+    for path in paths:
+        try:
+            written = generate_one(path, out)
+        except InvalidTerritory as exc:
+            failed += 1
+            for problem in exc.problems:
+                _print_problem(problem)
+            _console(stderr=True).print(f"[red]{path.stem} : rien n'a été écrit[/]")
+            continue
+        note = ""
+        if written.warnings:
+            note = (f" [yellow]({len(written.warnings)} fait(s) à compléter, surlignés dans le "
+                    f"document : qp validate {path})[/]")
+        console.print(f"écrit : {written.path}{note}")
+    if failed:
+        _console(stderr=True).print(f"[red]{failed} territoire(s) en erreur[/]")
+        raise typer.Exit(1)
+
+
+@app.command("list", cls=Command)
+def list_(territories: Path = TERRITORIES_OPTION) -> None:
+    """Affiche un tableau des territoires : chef de file, pilotage, ce qui manque."""
+    from rich.table import Table
+
+    from . import programme
+    from .core import territory_files
+    from .validate import check_file
+
+    table = Table(title=f"Territoires ({territories})", show_lines=False)
+    for column in ("Territoire", "Intercommunalité", "Chef de file", "Pilotage", "À compléter"):
+        table.add_column(column, overflow="fold")
+    for path in territory_files([territories]):
+        checked = check_file(path)
+        t = checked.territory
+        if t is None:
+            table.add_row(path.stem, "[red]fichier invalide[/]", "", "",
+                          f"{len(checked.errors)} erreur(s) : qp validate {path}")
+            continue
+        partner = programme.PARTNERS[t.chef_de_file].short_name if t.chef_de_file else "—"
+        steering = programme.LOCAL_STEERING[t.pilotage] if t.pilotage else "—"
+        missing = sorted({w.field.split(".")[0].split("[")[0] for w in checked.warnings})
+        table.add_row(path.stem, t.intercommunalite.nom, partner, steering,
+                      f"{len(checked.warnings)} : {', '.join(missing)}" if missing else "rien")
+    _console().print(table)
+
+
+_CLICK_MESSAGES = [
+    (r"No such option: (.*?)(?: Did you mean (.*)\?)?$", lambda m: f"option inconnue : {m[1]}"
+     + (f" (vouliez-vous dire {m[2]} ?)" if m[2] else "")),
+    (r"No such command '(.*)'\.", lambda m: f"commande inconnue « {m[1]} » : validate, generate ou list"),
+    (r"Missing argument '(.*)'\.", lambda m: f"argument manquant {m[1]}"),
+    (r"Missing option '(.*)'\.", lambda m: f"option manquante {m[1]}"),
+    (r"Option '(.*)' requires an argument\.", lambda m: f"l'option {m[1]} attend une valeur"),
+    (r"Got unexpected extra arguments? \((.*)\)", lambda m: f"argument(s) en trop : {m[1]}"),
+    (r"Missing command\.", lambda m: "commande manquante : validate, generate ou list"),
+]
+
+
+def _french_usage(message: str) -> str:
+    for pattern, build in _CLICK_MESSAGES:
+        match = re.search(pattern, message)
+        if match:
+            return build(match)
+    return message
+
+
+def main() -> None:
+    """Entry point: runs the app and maps every outcome to an exit code."""
+    # typer re-exports Exit and Abort; click's base exception is reached through BadParameter
+    # so that this works whether typer vendors click or depends on it.
+    ClickExit, Abort = typer.Exit, typer.Abort
+    ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+    stderr = _console(stderr=True)
+    try:
+        # Without standalone mode click hands back the exit code instead of exiting.
+        code = typer.main.get_command(app).main(prog_name="qp", standalone_mode=False)
+    except ClickExit as exc:
+        sys.exit(exc.exit_code)
+    except QPError as exc:
+        from rich.markup import escape
+
+        stderr.print(f"[red]erreur : {escape(str(exc))}[/]")
+        sys.exit(1)
+    except ClickException as exc:
+        stderr.print(f"[red]erreur : {_french_usage(exc.format_message())}[/]\n"
+                     "Essayez « qp --help » pour l'aide.")
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, Abort):
+        stderr.print("[red]interrompu[/]")
+        sys.exit(130)
+    except Exception as exc:  # a bug, never passed off as the user's error
+        if os.environ.get("QP_DEBUG"):
+            raise
+        stderr.print(f"[red]erreur inattendue (anomalie de qp-conventions, pas de votre fichier) : "
+                     f"{type(exc).__name__}: {exc}[/]\nRelancez avec QP_DEBUG=1 pour le détail.")
+        sys.exit(70)
+    sys.exit(code if isinstance(code, int) else 0)

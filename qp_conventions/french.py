@@ -1,0 +1,71 @@
+"""French typography: dates, amounts, contractions, non-breaking spaces."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+NBSP = "\u00a0"  # before « : ; ! ? » and inside guillemets, as French typography wants
+NNBSP = "\u202f"  # thousands separator (Babel's choice for fr_FR)
+
+
+def date_long(value: dt.date) -> str:
+    """« 22 septembre 2021 », « 1er mars 2021 »."""
+    text = format_date(value, format="d MMMM y", locale="fr_FR")
+    return "1er" + text[1:] if value.day == 1 else text
+
+
+def month_year(value: dt.date) -> str:
+    """« mars 2022 » (operation calendars are planned by the month)."""
+    return format_date(value, format="MMMM y", locale="fr_FR")
+
+
+def euros(value: Decimal | int) -> str:
+    """« 1 250 000 € », « 12 500,50 € »: cents only when there are some."""
+    value = Decimal(value)
+    pattern = "#,##0" if value == value.to_integral_value() else "#,##0.00"
+    return format_decimal(value, format=pattern, locale="fr_FR") + NBSP + "€"
+
+
+def percent(part: Decimal, whole: Decimal) -> str:
+    """Share of a total, « 42,5 % »."""
+    if not whole:
+        return "–"
+    share = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+    return format_decimal(share, format="#,##0.#", locale="fr_FR") + NBSP + "%"
+
+
+_ARTICLE = re.compile(r"^(?:(le|la|les)\s+|(l['\u2019]))(?=\S)", re.IGNORECASE)
+
+
+def of(name: str) -> str:
+    """The preposition « de » before a name: « de Toulouse Métropole », « du Grand
+    Narbonne », « de la Métropole… », « des … », « de l'EPT Est Ensemble »."""
+    match = _ARTICLE.match(name)
+    if not match:
+        return "de " + name
+    if match.group(2):
+        return "de " + match.group(2).lower() + name[match.end():]
+    article = match.group(1).lower()
+    return {"le": "du ", "les": "des ", "la": "de la "}[article] + name[match.end():]
+
+
+def capfirst(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+_BEFORE_DOUBLE = re.compile(r" ([:;!?»%])")
+_AFTER_OPENING = re.compile(r"« ")
+
+
+def typography(text: str) -> str:
+    """Apply French spacing to the model's own wording (never to values from YAML):
+    the ordinary space before a double punctuation mark, « % » or a closing guillemet, and
+    after an opening guillemet, becomes non-breaking; apostrophes become typographic."""
+    text = _BEFORE_DOUBLE.sub(NBSP + r"\1", text)
+    text = _AFTER_OPENING.sub("«" + NBSP, text)
+    return text.replace("'", "\u2019")

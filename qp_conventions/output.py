@@ -1,0 +1,33 @@
+"""Writing outputs without ever leaving a truncated file: temporary file in the same
+folder, flushed to disk, then moved over the old one in one step."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import QPError
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.replace(temporary, path)
+        except PermissionError:
+            raise QPError(
+                f"impossible de remplacer {path} : le fichier est sans doute ouvert dans Word "
+                "(ou en lecture seule). Fermez-le puis relancez la commande."
+            ) from None
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise

@@ -1,0 +1,161 @@
+"""The fixed facts of the Quartiers productifs programme, in one place.
+
+Everything here comes from the source documents in ``shared/seeds`` (the two
+conventions, the two press articles and the programme's page). Templates read
+these facts through the ``programme`` variable; no template repeats them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Partner:
+    code: str  # the YAML value
+    short_name: str  # as the conventions name it (« l'ANRU », « la Banque des Territoires »)
+    with_article: str
+    full_name: str
+
+
+PARTNERS: dict[str, Partner] = {
+    p.code: p
+    for p in (
+        Partner(
+            "anct",
+            "ANCT",
+            "l'ANCT",
+            "Agence Nationale de la Cohésion des Territoires (ANCT)",
+        ),
+        Partner(
+            "anru",
+            "ANRU",
+            "l'ANRU",
+            "Agence Nationale pour la Rénovation Urbaine (ANRU)",
+        ),
+        Partner(
+            "banque_des_territoires",
+            "Banque des Territoires",
+            "la Banque des Territoires",
+            "Banque des Territoires (Groupe Caisse des dépôts)",
+        ),
+        Partner("bpifrance", "Bpifrance", "Bpifrance", "Bpifrance"),
+    )
+}
+
+# The three fields of action (« domaines d'intervention ») of the programme's page.
+FIELDS: dict[str, str] = {
+    "entrepreneuriat": "Soutien à l'entrepreneuriat",
+    "commerce_artisanat": "Développement du commerce et de l'artisanat de proximité",
+    "activites_productives": "Implantation d'activités productives et de services",
+}
+
+# The two transverse levers (« 1 impératif » of the programme's page).
+LEVERS: dict[str, str] = {
+    "transition_numerique": "Transition numérique",
+    "transition_environnementale": "Transition environnementale",
+}
+
+LOCAL_STEERING: dict[str, str] = {
+    "coordonnateur": "Coordonnateur",
+    "equipe_projet": "Equipe projet",
+}
+
+# The 14 pilot territories of the first wave (seeds 002, 003, 004), by file slug.
+PILOT_TERRITORIES: dict[str, str] = {
+    "toulouse": "Toulouse Métropole",
+    "aix-marseille-provence": "la Métropole Aix-Marseille-Provence",
+    "arras": "la Communauté urbaine d'Arras",
+    "laval": "Laval Agglomération",
+    "maubeuge-val-de-sambre": "la Communauté d'agglomération Maubeuge Val de Sambre",
+    "montbeliard": "Pays de Montbéliard Agglomération",
+    "montpellier": "Montpellier Méditerranée Métropole",
+    "est-ensemble": "l'EPT Est Ensemble",
+    "grand-paris-sud": "l'EPT Grand Paris Sud",
+    "grand-narbonne": "le Grand Narbonne",
+    "grand-nancy": "le Grand Nancy",
+    "orly-choisy": "Orly-Choisy",
+    "roubaix": "Roubaix",
+    "saint-louis-la-reunion": "Saint-Louis de la Réunion",
+}
+
+INTERMINISTERIAL_COMMITTEE = dt.date(2021, 1, 29)
+LABELLISATION = dt.date(2021, 3, 18)
+ROADMAP_DELAY_MONTHS = 6
+VALIDITY_MONTHS = 24
+
+
+@dataclass(frozen=True)
+class Wording:
+    """One wording of the national model. The two signed texts differ in a few words
+    that no territory fact explains; a territory picks the wording it signed."""
+
+    description: str
+    qpv: str
+    banque_des_territoires_context: str
+    action_frame: str
+    possessive_territory: str
+    lead_partner_commitment: str
+
+
+WORDINGS: dict[str, Wording] = {
+    "standard": Wording(
+        description="rédaction du modèle national préparé pour la Métropole Aix-Marseille-Provence",
+        qpv="quartiers prioritaires de la politique de la ville",
+        banque_des_territoires_context="la Banque des Territoires de la Caisse des dépôts",
+        action_frame="cadre d'action",
+        possessive_territory="leur",
+        lead_partner_commitment="Le Chef de file s'engage (i) à appuyer",
+    ),
+    "signee-2021-09": Wording(
+        description="rédaction du texte signé par Toulouse Métropole le 22 septembre 2021",
+        qpv="Quartiers Prioritaires de la Ville",
+        banque_des_territoires_context="la Banque des Territoires",
+        action_frame="cadre d'actions",
+        possessive_territory="son",
+        lead_partner_commitment="Le chef de file s'engage à appuyer",
+    ),
+}
+
+ANNEX_TITLES: tuple[str, ...] = (
+    "Gouvernance du projet",
+    "Axes stratégiques",
+    "Opérations",
+)
+
+# Annex 1 when a territory describes no instance of its own. Article 3 calls these
+# instances « simples préconisations »: they are the model's proposal, not a fact
+# about any territory.
+RECOMMENDED_INSTANCES: tuple[dict, ...] = (
+    {
+        "nom": "Comité de pilotage local",
+        "presidence": "Le représentant de l'intercommunalité bénéficiaire et le représentant de l'Etat",
+        "membres": [
+            "l'intercommunalité bénéficiaire",
+            "les services de l'Etat",
+            "le Chef de file",
+            "les Partenaires",
+        ],
+        "frequence": "Au moins deux fois par an",
+        "role": (
+            "Valide la Feuille de route, arbitre les priorités, suit l'avancement des "
+            "opérations et se prononce sur l'éventuelle prolongation de la Convention."
+        ),
+    },
+    {
+        "nom": "Comité technique",
+        "presidence": "Le Coordonnateur ou l'Equipe projet de l'intercommunalité bénéficiaire",
+        "membres": [
+            "les services de l'intercommunalité bénéficiaire",
+            "le référent désigné par les services déconcentrés de l'Etat",
+            "le Chef de file",
+            "les Partenaires concernés par les opérations",
+        ],
+        "frequence": "Tous les deux à trois mois",
+        "role": (
+            "Prépare les travaux du comité de pilotage, instruit les projets et suit la "
+            "mise en œuvre des opérations de l'annexe 3."
+        ),
+    },
+)

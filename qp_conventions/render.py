@@ -1,0 +1,305 @@
+"""Territory → text of the document: Jinja2 renders the national model (light Markdown),
+markdown-it-py parses it into blocks that `docx_writer` turns into Word.
+
+Values from the territory file never become Markdown: each printed value is replaced,
+while the template renders, by a private-use marker pointing into a side table, and
+only the markers' positions reach the Markdown parser. The value's text is put back
+verbatim into the Word runs afterwards, so `**`, `|`, `#`, `<w:p>` or `{{ 7*7 }}` in a
+value is printed as written and can never change the document's structure.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+from . import french, programme
+from .departements import of_departement
+from .model import STATUS_LABELS, Territory
+
+OPEN, CLOSE = "\ue000", "\ue001"
+_MARKER = re.compile(f"{OPEN}(\\d+){CLOSE}")
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A fact still « à compléter »: falsy in templates, printed as a highlighted
+    placeholder."""
+
+    label: str
+
+    def __bool__(self) -> bool:
+        return False
+
+    def placeholder(self) -> str:
+        return f"[à compléter : {self.label}]"
+
+
+@dataclass
+class Segment:
+    text: str
+    bold: bool = False
+    missing: bool = False
+
+
+@dataclass
+class Block:
+    kind: str  # title, annex_title, heading, subheading, paragraph, bullet, table, signatures
+    segments: list[Segment] = field(default_factory=list)
+    rows: list[list[list[Segment]]] = field(default_factory=list)  # table cells
+    aligns: list[str] = field(default_factory=list)
+    # signature columns: one entry a line; None is the space left for the signature
+    columns: list[list[list[Segment] | None]] = field(default_factory=list)
+
+
+_values: contextvars.ContextVar[list] = contextvars.ContextVar("qp_values")
+
+
+def templates_dir() -> Path:
+    """The repository's templates/ when running from a checkout, else the copy in the wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "templates", here / "templates"):
+        if (candidate / "document.md.j2").is_file():
+            return candidate
+    raise FileNotFoundError("modèle national introuvable (dossier templates/)")
+
+
+def _passes_missing(func: Callable) -> Callable:
+    @functools.wraps(func)
+    def wrapper(value, *args):
+        return value if isinstance(value, Missing) else func(value, *args)
+
+    return wrapper
+
+
+@functools.lru_cache(maxsize=None)
+def _environment(directory: Path):
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    from markupsafe import Markup
+
+    def finalize(value: Any) -> Any:
+        if isinstance(value, Markup):  # the model's own wording (template text, set blocks)
+            return value
+        if value is None:
+            raise ValueError("le modèle imprime une valeur vide (None) : erreur du modèle")
+        table = _values.get()
+        table.append(value if isinstance(value, Missing) else str(value))
+        return f"{OPEN}{len(table) - 1}{CLOSE}"
+
+    # autoescape only so that Jinja marks the model's own text as Markup; values never
+    # reach the escaper since `finalize` has already turned them into markers.
+    env = Environment(
+        loader=FileSystemLoader(str(directory)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        finalize=finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        capfirst=_passes_missing(french.capfirst),
+        upper=_passes_missing(lambda s: str(s).upper()),
+        of=_passes_missing(french.of),
+        of_departement=_passes_missing(of_departement),
+        date_long=_passes_missing(french.date_long),
+        month_year=_passes_missing(french.month_year),
+        euros=_passes_missing(french.euros),
+        percent_of=_passes_missing(french.percent),
+    )
+    return env
+
+
+def _context_value(model: Any, label: str | None = None) -> Any:
+    """Plain data for the templates; a `to_complete` field left empty becomes Missing."""
+    from pydantic import BaseModel
+
+    if isinstance(model, BaseModel):
+        out = {}
+        for name, info in type(model).model_fields.items():
+            value = getattr(model, name)
+            extra = info.json_schema_extra or {}
+            out[name] = _context_value(value, extra.get("a_completer"))
+        return out
+    if isinstance(model, list):
+        return [_context_value(item) for item in model]
+    if model is None and label:
+        return Missing(label)
+    return model
+
+
+def build_context(territory: Territory) -> dict:
+    from markupsafe import Markup
+
+    def wording(text: str) -> Markup:
+        return Markup(text)  # the programme's own words: typography applies, as in templates
+
+    ctx = _context_value(territory)
+    partner = programme.PARTNERS.get(territory.chef_de_file) if territory.chef_de_file else None
+    operations = ctx["annexe_3_operations"]
+    total_cost = sum((op.cout_total for op in territory.annexe_3_operations), Decimal(0))
+    financers: dict[str, Decimal] = {}
+    for op in territory.annexe_3_operations:
+        for financing in op.financements:
+            financers[financing.financeur] = financers.get(financing.financeur, Decimal(0)) + financing.montant
+    chosen = programme.WORDINGS[territory.redaction]
+    instances = ctx["annexe_1_gouvernance"] or [
+        {**i, "membres": list(i["membres"])} for i in programme.RECOMMENDED_INSTANCES]
+    return {
+        "interco": ctx["intercommunalite"],
+        "representant": ctx["intercommunalite"]["representant"],
+        "etat": ctx["etat"],
+        "ministre": ctx["etat"]["ministre"],
+        "chef_de_file": {"with_article": wording(partner.with_article)} if partner
+        else ctx["chef_de_file"],
+        "pilotage": ctx["pilotage"],
+        "wording": {name: wording(getattr(chosen, name)) for name in chosen.__dataclass_fields__},
+        "signature": ctx["signature"],
+        "programme": {
+            "interministerial_committee": programme.INTERMINISTERIAL_COMMITTEE,
+            "labellisation": programme.LABELLISATION,
+            "pilot_count": len(programme.PILOT_TERRITORIES),
+            "partner_count": len(programme.PARTNERS),
+            "roadmap_delay_months": programme.ROADMAP_DELAY_MONTHS,
+            "validity_months": programme.VALIDITY_MONTHS,
+            "annex_titles": [wording(t) for t in programme.ANNEX_TITLES],
+        },
+        "instances": instances,
+        "instances_are_recommended": not ctx["annexe_1_gouvernance"],
+        "axes": ctx["annexe_2_axes"],
+        "missing_axes": Missing("axes stratégiques de la Feuille de route"),
+        "operations": operations,
+        "missing_operations": Missing("opérations de la Feuille de route"),
+        "total_cost": total_cost,
+        "financers": [{"nom": name, "montant": amount} for name, amount in financers.items()],
+        "fields": {k: wording(v) for k, v in programme.FIELDS.items()},
+        "levers": {k: wording(v) for k, v in programme.LEVERS.items()},
+        "statuses": {k: wording(v) for k, v in STATUS_LABELS.items()},
+    }
+
+
+def render_markdown(territory: Territory) -> tuple[str, list]:
+    """The model rendered for this territory, with markers in place of values."""
+    env = _environment(templates_dir())
+    token = _values.set([])
+    try:
+        text = env.get_template("document.md.j2").render(build_context(territory))
+        return text, _values.get()
+    finally:
+        _values.reset(token)
+
+
+@functools.lru_cache(maxsize=1)
+def _parser():
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.container import container_plugin
+
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+    md.use(container_plugin, "signatures").use(container_plugin, "colonne")
+    return md
+
+
+def _segments(inline, values: list) -> list[Segment]:
+    """The runs of one inline token: the model's text gets French typography, values
+    are put back exactly as written, missing facts become highlighted placeholders."""
+    out: list[Segment] = []
+    bold = False
+    for child in inline.children or []:
+        if child.type == "strong_open":
+            bold = True
+        elif child.type == "strong_close":
+            bold = False
+        elif child.type in ("softbreak",):
+            out.append(Segment(" ", bold))
+        elif child.type == "hardbreak":
+            out.append(Segment("\n", bold))
+        else:
+            text = child.content
+            pos = 0
+            for match in _MARKER.finditer(text):
+                if match.start() > pos:
+                    out.append(Segment(french.typography(text[pos:match.start()]), bold))
+                value = values[int(match.group(1))]
+                if isinstance(value, Missing):
+                    out.append(Segment(value.placeholder(), bold, missing=True))
+                else:
+                    out.append(Segment(value, bold))
+                pos = match.end()
+            if pos < len(text):
+                out.append(Segment(french.typography(text[pos:]), bold))
+    return out
+
+
+def to_blocks(markdown: str, values: list) -> list[Block]:
+    tokens = _parser().parse(markdown)
+    blocks: list[Block] = []
+    list_depth = 0
+    heading: str | None = None
+    table: Block | None = None
+    row: list | None = None
+    signatures: Block | None = None
+    column: list | None = None
+    seen_title = False
+    for tok in tokens:
+        t = tok.type
+        if t == "heading_open":
+            if tok.tag == "h1":
+                heading = "annex_title" if seen_title else "title"
+                seen_title = True
+            else:
+                heading = "heading" if tok.tag == "h2" else "subheading"
+        elif t == "heading_close":
+            heading = None
+        elif t == "bullet_list_open":
+            list_depth += 1
+        elif t == "bullet_list_close":
+            list_depth -= 1
+        elif t == "table_open":
+            table = Block("table")
+        elif t == "table_close":
+            blocks.append(table)
+            table = None
+        elif t == "tr_open":
+            row = []
+        elif t == "tr_close":
+            table.rows.append(row)
+            row = None
+        elif t in ("th_open",) and table is not None and not table.rows:
+            style = tok.attrs.get("style", "") if tok.attrs else ""
+            table.aligns.append("right" if "right" in str(style) else
+                                "center" if "center" in str(style) else "left")
+        elif t == "container_signatures_open":
+            signatures = Block("signatures")
+        elif t == "container_signatures_close":
+            blocks.append(signatures)
+            signatures = None
+        elif t == "container_colonne_open":
+            column = []
+        elif t == "hr" and column is not None:
+            column.append(None)  # the space left for the handwritten signature
+        elif t == "container_colonne_close":
+            signatures.columns.append(column)
+            column = None
+        elif t == "inline":
+            segments = _segments(tok, values)
+            if row is not None:
+                row.append(segments)
+            elif column is not None:
+                column.append(segments)
+            elif heading:
+                blocks.append(Block(heading, segments))
+            elif list_depth:
+                blocks.append(Block("bullet", segments))
+            else:
+                blocks.append(Block("paragraph", segments))
+    return blocks
+
+
+def render_blocks(territory: Territory) -> list[Block]:
+    markdown, values = render_markdown(territory)
+    return to_blocks(markdown, values)

@@ -1,0 +1,260 @@
+"""Validate a territory file: schema, cross-field rules, facts still « à compléter ».
+
+Returns every problem of a file at once, each located at its YAML line and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import ERROR, WARNING, InvalidTerritory, Problem
+from .loader import LoadedFile, key_node, load_territory_file
+from .model import Territory
+
+
+@dataclass
+class Checked:
+    """A territory file after validation: the model when it is usable, and its problems."""
+
+    path: Path
+    territory: Territory | None
+    problems: list[Problem]
+
+    @property
+    def slug(self) -> str:
+        return self.path.stem
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+
+def field_path(loc: tuple) -> str:
+    """« annexe_3_operations[2].cout_total » (list positions counted from 1, as people do)."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part + 1}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    # pydantic inserts the names of validators and union members in loc; they are not keys.
+    return tuple(p for p in loc if isinstance(p, int) or not (
+        "[" in p or p.startswith("function-") or p in {"literal", "nullable"}))
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "un oui/non (booléen)"
+    if isinstance(value, (int, float)):
+        return "un nombre"
+    if isinstance(value, dt.date):
+        return "une date"
+    if value is None:
+        return "une valeur vide"
+    if isinstance(value, list):
+        return "une liste"
+    if isinstance(value, dict):
+        return "une rubrique"
+    return "un texte"
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The field names of the model that owns the mapping at `loc`."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ())
+        candidates = [annotation, *args]
+        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)),
+                       None)
+        if current is None:
+            return []
+    return list(current.model_fields)
+
+
+def _translate(error: dict, raw: Any, loc: tuple) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return f"rubrique obligatoire « {loc[-1]} » absente"
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(Territory, loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.5)
+        hint = f" : vouliez-vous dire « {close[0]} » ?" if close else (
+            f" : clés possibles ici : {', '.join(allowed)}" if allowed else "")
+        return f"clé inconnue « {loc[-1]} »{hint}"
+    if kind == "string_type":
+        shown = raw if not isinstance(raw, (list, dict)) else "…"
+        if isinstance(raw, bool) or isinstance(raw, (int, float, dt.date)):
+            return (f"texte attendu, mais YAML a lu {_describe(raw)} : mettez la valeur entre "
+                    "guillemets, par exemple \"" + str(_source_text(error, shown)) + "\"")
+        return f"texte attendu, mais la valeur est {_describe(raw)}"
+    if kind == "string_too_short":
+        return "valeur vide : écrivez-la, ou « à compléter »"
+    if kind == "string_too_long":
+        return f"texte trop long ({ctx.get('max_length')} caractères au plus)"
+    if kind == "literal_error":
+        expected = [e.strip().strip("'") for e in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
+        close = difflib.get_close_matches(str(raw), expected, n=1, cutoff=0.5)
+        hint = f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
+        shown = raw if not isinstance(raw, (list, dict)) else _describe(raw)
+        return f"valeur « {shown} » non reconnue{hint} : valeurs possibles : {', '.join(expected)}"
+    if kind == "list_type":
+        return f"liste attendue (une ligne « - … » par élément), mais la valeur est {_describe(raw)}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return (f"rubrique attendue (des « clé: valeur » indentées en dessous), mais la valeur "
+                f"est {_describe(raw)}")
+    if kind == "too_short":
+        return f"au moins {ctx.get('min_length')} élément(s) attendu(s)"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "nombre entier attendu"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = ctx.get("ge", ctx.get("le"))
+        word = "au moins" if kind == "greater_than_equal" else "au plus"
+        return f"nombre {word} égal à {bound} attendu"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return f"valeur invalide ({error['msg']})"
+
+
+def _source_text(error: dict, fallback: Any) -> Any:
+    return error.get("_source", fallback)
+
+
+def _locate(loaded: LoadedFile, loc: tuple, kind: str) -> tuple[int, int]:
+    node, complete = loaded.locate(loc)
+    if kind == "extra_forbidden" and complete:
+        parent, _ = loaded.locate(loc[:-1])
+        node = key_node(parent, loc[-1]) or node
+    mark = node.start_mark
+    return mark.line + 1, mark.column + 1
+
+
+def _schema_problems(loaded: LoadedFile, exc: ValidationError) -> list[Problem]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = _clean_loc(error["loc"])
+        node, complete = loaded.locate(loc)
+        if complete and getattr(node, "value", None) is not None and isinstance(node.value, str):
+            error["_source"] = node.value  # the text as typed, before YAML 1.1 typed it
+        line, column = _locate(loaded, loc, error["type"])
+        problems.append(Problem(loaded.path, line, column, field_path(loc),
+                                _translate(error, error.get("input"), loc)))
+    return problems
+
+
+def _cross_problems(territory: Territory) -> list[tuple[tuple, str]]:
+    """Rules between fields that the schema alone cannot state."""
+    found: list[tuple[tuple, str]] = []
+    interco = territory.intercommunalite
+    prefet = territory.etat.prefet_departement
+    if prefet and prefet not in interco.departements:
+        found.append((("etat", "prefet_departement"),
+                      f"le département du préfet « {prefet} » n'est pas parmi ceux de "
+                      f"l'intercommunalité ({', '.join(interco.departements)})"))
+    signed = territory.signature.date
+    if signed and signed < territory.labellisation:
+        found.append((("signature", "date"),
+                      f"la signature ({signed:%d/%m/%Y}) ne peut précéder la labellisation "
+                      f"({territory.labellisation:%d/%m/%Y})"))
+    if sorted(territory.signature.ordre) != ["etat", "intercommunalite"]:
+        found.append((("signature", "ordre"),
+                      "l'ordre des signataires nomme une fois chacun : intercommunalite et etat"))
+
+    axis_codes: dict[str, int] = {}
+    for i, axis in enumerate(territory.annexe_2_axes):
+        if axis.code in axis_codes:
+            found.append((("annexe_2_axes", i, "code"),
+                          f"code d'axe « {axis.code} » déjà utilisé par l'axe n°{axis_codes[axis.code] + 1}"))
+        axis_codes.setdefault(axis.code, i)
+    op_codes: dict[str, int] = {}
+    for i, op in enumerate(territory.annexe_3_operations):
+        if op.code in op_codes:
+            found.append((("annexe_3_operations", i, "code"),
+                          f"code d'opération « {op.code} » déjà utilisé par l'opération n°{op_codes[op.code] + 1}"))
+        op_codes.setdefault(op.code, i)
+        if op.axe not in axis_codes:
+            known = ", ".join(axis_codes) or "aucun axe n'est déclaré dans annexe_2_axes"
+            close = difflib.get_close_matches(op.axe, list(axis_codes), n=1, cutoff=0.5)
+            hint = f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
+            found.append((("annexe_3_operations", i, "axe"),
+                          f"axe « {op.axe} » inconnu{hint} : axes déclarés : {known}"))
+        total = sum((f.montant for f in op.financements), start=type(op.cout_total)(0))
+        if total != op.cout_total:
+            from .french import euros
+
+            found.append((("annexe_3_operations", i, "financements"),
+                          f"le plan de financement totalise {euros(total)} mais le coût total "
+                          f"est de {euros(op.cout_total)} (écart : {euros(abs(op.cout_total - total))})"))
+        if op.fin < op.debut:
+            found.append((("annexe_3_operations", i, "fin"),
+                          f"l'opération finit ({op.fin:%d/%m/%Y}) avant de commencer ({op.debut:%d/%m/%Y})"))
+    return found
+
+
+def missing_facts(model: BaseModel, loc: tuple = ()) -> list[tuple[tuple, str]]:
+    """Every `to_complete` field left empty, with its path and label."""
+    found = []
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        extra = field.json_schema_extra or {}
+        if value is None and "a_completer" in extra:
+            found.append(((*loc, name), extra["a_completer"]))
+        elif isinstance(value, BaseModel):
+            found.extend(missing_facts(value, (*loc, name)))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    found.extend(missing_facts(item, (*loc, name, i)))
+    return found
+
+
+def _warnings(loaded: LoadedFile, territory: Territory) -> list[Problem]:
+    facts = missing_facts(territory)
+    if not territory.annexe_2_axes:
+        facts.append((("annexe_2_axes",), "axes stratégiques de la Feuille de route (annexe 2)"))
+    if not territory.annexe_3_operations:
+        facts.append((("annexe_3_operations",), "opérations de la Feuille de route (annexe 3)"))
+    problems = []
+    for loc, label in facts:
+        node, _ = loaded.locate(loc)
+        problems.append(Problem(loaded.path, node.start_mark.line + 1, node.start_mark.column + 1,
+                                field_path(loc), f"à compléter : {label}", WARNING))
+    return problems
+
+
+def check_file(path: Path) -> Checked:
+    try:
+        loaded = load_territory_file(path)
+    except InvalidTerritory as exc:
+        return Checked(path, None, exc.problems)
+    try:
+        territory = Territory.model_validate(loaded.data)
+    except ValidationError as exc:
+        return Checked(path, None, _schema_problems(loaded, exc))
+    problems = []
+    for loc, message in _cross_problems(territory):
+        node, _ = loaded.locate(loc)
+        problems.append(Problem(path, node.start_mark.line + 1, node.start_mark.column + 1,
+                                field_path(loc), message, ERROR))
+    problems.extend(_warnings(loaded, territory))
+    return Checked(path, territory if not any(p.is_error for p in problems) else None, problems)
