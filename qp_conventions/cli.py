@@ -158,7 +158,8 @@ def list_(territories: Path = TERRITORIES_OPTION) -> None:
     from .validate import check_file
 
     table = Table(title=f"Territoires ({territories})", show_lines=False)
-    for column in ("Territoire", "Intercommunalité", "Chef de file", "Pilotage", "À compléter"):
+    table.add_column("Territoire", no_wrap=True)
+    for column in ("Intercommunalité", "Chef de file", "Pilotage", "À compléter"):
         table.add_column(column, overflow="fold")
     for path in territory_files([territories]):
         checked = check_file(path)
@@ -169,14 +170,33 @@ def list_(territories: Path = TERRITORIES_OPTION) -> None:
             continue
         partner = programme.PARTNERS[t.chef_de_file].short_name if t.chef_de_file else "—"
         steering = programme.LOCAL_STEERING[t.pilotage] if t.pilotage else "—"
-        missing = sorted({w.field.split(".")[0].split("[")[0] for w in checked.warnings})
+        missing = list(dict.fromkeys(_short_label(w.field) for w in checked.warnings))
         table.add_row(path.stem, t.intercommunalite.nom, partner, steering,
-                      f"{len(checked.warnings)} : {', '.join(missing)}" if missing else "rien")
+                      ", ".join(missing) if missing else "rien")
     _console().print(table)
 
 
+_SHORT_LABELS = {
+    "intercommunalite.representant": "représentant",
+    "intercommunalite.genre": "genre",
+    "etat.ministre": "ministre",
+    "chef_de_file": "chef de file",
+    "pilotage": "pilotage",
+    "annexe_2_axes": "annexe 2",
+    "annexe_3_operations": "annexe 3",
+}
+
+
+def _short_label(field: str) -> str:
+    """What `qp list` says is missing: « représentant », « ministre », « annexe 2 »…"""
+    for prefix, label in _SHORT_LABELS.items():
+        if field.startswith(prefix):
+            return label
+    return field
+
+
 _CLICK_MESSAGES = [
-    (r"No such option: (.*?)(?: Did you mean (.*)\?)?$", lambda m: f"option inconnue : {m[1]}"
+    (r"No such option: (\S+)(?:.*Did you mean (\S+)\?)?", lambda m: f"option inconnue : {m[1]}"
      + (f" (vouliez-vous dire {m[2]} ?)" if m[2] else "")),
     (r"No such command '(.*)'\.", lambda m: f"commande inconnue « {m[1]} » : validate, generate ou list"),
     (r"Missing argument '(.*)'\.", lambda m: f"argument manquant {m[1]}"),

@@ -43,12 +43,17 @@ def to_complete(label: str, **kwargs: Any) -> Any:
     return Field(default=None, json_schema_extra={"a_completer": label}, **kwargs)
 
 
+def Completable(kind: Any) -> Any:
+    """`kind`, or None when left out or written « à compléter »."""
+    return Annotated[Optional[kind], BeforeValidator(_none_if_to_complete)]
+
+
 Text = Annotated[
     str,
     Strict(),
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT),
 ]
-MaybeText = Annotated[Optional[Text], BeforeValidator(_none_if_to_complete)]
+MaybeText = Completable(Text)
 
 
 def _amount(value: Any) -> Decimal:
@@ -126,7 +131,7 @@ class Strict_(BaseModel):
 
 
 class Person(Strict_):
-    civilite: Optional[Literal["Madame", "Monsieur"]] = to_complete("civilité (Madame ou Monsieur)")
+    civilite: Completable(Literal["Madame", "Monsieur"]) = to_complete("civilité (Madame ou Monsieur)")
     prenom: MaybeText = to_complete("prénom")
     nom: MaybeText = to_complete("nom, tel qu'écrit dans la convention")
 
@@ -150,7 +155,7 @@ class State(Strict_):
 class Intercommunality(Strict_):
     nom: Text
     nature: MaybeText = None
-    genre: Optional[Literal["masculin", "feminin"]] = to_complete(
+    genre: Completable(Literal["masculin", "feminin"]) = to_complete(
         "genre grammatical du nom (masculin : « représenté », feminin : « représentée »)")
     designation: Literal["nom", "intercommunalite_beneficiaire"] = "intercommunalite_beneficiaire"
     departements: list[Departement] = Field(min_length=1)
@@ -211,9 +216,9 @@ class Operation(Strict_):
 class Territory(Strict_):
     intercommunalite: Intercommunality
     etat: State = State()
-    chef_de_file: Optional[PartnerCode] = to_complete(
+    chef_de_file: Completable(PartnerCode) = to_complete(
         "chef de file (anct, anru, banque_des_territoires ou bpifrance)")
-    pilotage: Optional[SteeringCode] = to_complete("pilotage local (coordonnateur ou equipe_projet)")
+    pilotage: Completable(SteeringCode) = to_complete("pilotage local (coordonnateur ou equipe_projet)")
     redaction: WordingCode = "standard"
     labellisation: Date = programme.LABELLISATION
     signature: Signature = Signature()

@@ -49,7 +49,9 @@ class Segment:
 
 @dataclass
 class Block:
-    kind: str  # title, annex_title, heading, subheading, paragraph, bullet, table, signatures
+    # title, annex_title, heading, subheading, paragraph, bullet, table, signatures,
+    # landscape_start, landscape_end
+    kind: str
     segments: list[Segment] = field(default_factory=list)
     rows: list[list[list[Segment]]] = field(default_factory=list)  # table cells
     aligns: list[str] = field(default_factory=list)
@@ -200,7 +202,8 @@ def _parser():
     from mdit_py_plugins.container import container_plugin
 
     md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
-    md.use(container_plugin, "signatures").use(container_plugin, "colonne")
+    for name in ("signatures", "colonne", "paysage"):
+        md.use(container_plugin, name)
     return md
 
 
@@ -280,6 +283,10 @@ def to_blocks(markdown: str, values: list) -> list[Block]:
             signatures = None
         elif t == "container_colonne_open":
             column = []
+        elif t == "container_paysage_open":
+            blocks.append(Block("landscape_start"))
+        elif t == "container_paysage_close":
+            blocks.append(Block("landscape_end"))
         elif t == "hr" and column is not None:
             column.append(None)  # the space left for the handwritten signature
         elif t == "container_colonne_close":
