@@ -43,6 +43,22 @@ class LoadedFile:
         return node, True
 
 
+    def mark(self, loc: tuple) -> tuple[int, int]:
+        """1-based line and column for a path. A block (mapping or list) is pointed at by
+        its key, where a person reads its name; a path that goes past the file (a missing
+        key) by the key of the deepest block that exists."""
+        node = self.root
+        key: Node | None = None
+        for part in loc:
+            child = _child(node, part)
+            if child is None:
+                break
+            key = key_node(node, part) if isinstance(part, str) else None
+            node = child
+        target = key if key is not None and not isinstance(node, ScalarNode) else node
+        return target.start_mark.line + 1, target.start_mark.column + 1
+
+
 def _child(node: Node, part: Any) -> Node | None:
     if isinstance(node, MappingNode) and isinstance(part, str):
         for key, value in node.value:

@@ -141,12 +141,12 @@ def _source_text(error: dict, fallback: Any) -> Any:
 
 
 def _locate(loaded: LoadedFile, loc: tuple, kind: str) -> tuple[int, int]:
-    node, complete = loaded.locate(loc)
-    if kind == "extra_forbidden" and complete:
+    if kind == "extra_forbidden":  # point at the unknown key itself, not at its value
         parent, _ = loaded.locate(loc[:-1])
-        node = key_node(parent, loc[-1]) or node
-    mark = node.start_mark
-    return mark.line + 1, mark.column + 1
+        key = key_node(parent, loc[-1])
+        if key is not None:
+            return key.start_mark.line + 1, key.start_mark.column + 1
+    return loaded.mark(loc)
 
 
 def _schema_problems(loaded: LoadedFile, exc: ValidationError) -> list[Problem]:
@@ -236,9 +236,8 @@ def _warnings(loaded: LoadedFile, territory: Territory) -> list[Problem]:
         facts.append((("annexe_3_operations",), "opérations de la Feuille de route (annexe 3)"))
     problems = []
     for loc, label in facts:
-        node, _ = loaded.locate(loc)
-        problems.append(Problem(loaded.path, node.start_mark.line + 1, node.start_mark.column + 1,
-                                field_path(loc), f"à compléter : {label}", WARNING))
+        problems.append(Problem(loaded.path, *loaded.mark(loc), field_path(loc),
+                                f"à compléter : {label}", WARNING))
     return problems
 
 
@@ -253,8 +252,6 @@ def check_file(path: Path) -> Checked:
         return Checked(path, None, _schema_problems(loaded, exc))
     problems = []
     for loc, message in _cross_problems(territory):
-        node, _ = loaded.locate(loc)
-        problems.append(Problem(path, node.start_mark.line + 1, node.start_mark.column + 1,
-                                field_path(loc), message, ERROR))
+        problems.append(Problem(path, *loaded.mark(loc), field_path(loc), message, ERROR))
     problems.extend(_warnings(loaded, territory))
     return Checked(path, territory if not any(p.is_error for p in problems) else None, problems)

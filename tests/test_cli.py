@@ -1,0 +1,106 @@
+"""The commands as a programme officer uses them: output, exit codes, French help."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+from conftest import ROOT
+
+PILOTS = {
+    "toulouse", "aix-marseille-provence", "arras", "laval", "maubeuge-val-de-sambre",
+    "montbeliard", "montpellier", "est-ensemble", "grand-paris-sud", "grand-narbonne",
+    "grand-nancy", "orly-choisy", "roubaix", "saint-louis-la-reunion",
+}
+
+
+def test_the_fourteen_pilot_territories_are_there():
+    assert {p.stem for p in (ROOT / "territories").glob("*.yaml")} == PILOTS
+
+
+def test_validate_passes_and_lists_what_drafts_miss(qp):
+    result = qp("validate", ROOT / "territories")
+    assert result.code == 0
+    assert "14 fichier(s) vérifié(s) : 0 erreur(s)" in result.out
+    assert re.search(r"territories/arras\.yaml:\d+:\d+: avertissement : chef_de_file : "
+                     r"à compléter : chef de file", result.err)
+    assert "arras.yaml" in result.err and "intercommunalite.representant.nom" in result.err
+    assert "erreur :" not in result.err
+
+
+def test_validate_strict_refuses_drafts(qp):
+    result = qp("validate", "--strict", ROOT / "territories")
+    assert result.code == 1
+    assert "invalide" in result.out and "(mode strict)" in result.out
+
+
+def test_validate_defaults_to_the_territories_folder(qp, tmp_path):
+    shutil.copytree(ROOT / "territories", tmp_path / "territories")
+    assert qp("validate").code == 0
+
+
+def test_generate_all_writes_fourteen_documents(qp, tmp_path):
+    result = qp("generate", "--all", "-t", ROOT / "territories", "-o", tmp_path / "out")
+    assert result.code == 0, result.err
+    assert {p.stem for p in (tmp_path / "out").glob("*.docx")} == PILOTS
+    assert f"écrit : {tmp_path / 'out' / 'toulouse.docx'}" in result.out
+    assert "fait(s) à compléter, surlignés dans le document" in result.out
+
+
+def test_generate_needs_a_territory(qp):
+    result = qp("generate")
+    assert result.code == 1
+    assert "indiquez au moins un territoire" in result.err
+
+
+def test_generate_unknown_territory_suggests_the_nearest(qp):
+    result = qp("generate", "toulous", "-t", ROOT / "territories", "-o", "out")
+    assert result.code == 1
+    assert "territoire « toulous » introuvable" in result.err
+    assert "Vouliez-vous dire « toulouse » ?" in result.err
+    assert "Traceback" not in result.err + result.out
+
+
+def test_generate_refuses_a_path_as_territory(qp, tmp_path):
+    result = qp("generate", "../toulouse", "-t", ROOT / "territories", "-o", "out")
+    assert result.code == 1
+    assert "nom de territoire « ../toulouse » refusé" in result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_list_shows_lead_partner_steering_and_missing(qp):
+    result = qp("list", "-t", ROOT / "territories")
+    assert result.code == 0
+    for slug in ("toulouse", "aix-marseille-provence", "saint-louis-la-reunion"):
+        assert slug in result.out
+    assert "Banque des" in result.out and "ANRU" in result.out
+    assert "chef de" in result.out  # what drafts miss
+
+
+def test_unknown_option_is_explained_in_french(qp):
+    result = qp("generate", "--bogus")
+    assert result.code == 2
+    assert "option inconnue : --bogus" in result.err
+
+
+def test_every_command_has_french_help_and_is_in_the_readme(qp):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    main_help = qp("--help")
+    assert main_help.code == 0
+    assert "Affiche cette aide et quitte." in main_help.out
+    for command in ("validate", "generate", "list"):
+        assert command in main_help.out
+        result = qp(command, "--help")
+        assert result.code == 0
+        assert "Affiche cette aide et quitte." in result.out
+        assert f"qp {command}" in readme
+
+
+def test_python_dash_m_works(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "qp_conventions", "validate", str(ROOT / "territories")],
+                            capture_output=True, text=True, encoding="utf-8")
+    assert result.returncode == 0, result.stderr
+    assert "14 fichier(s) vérifié(s)" in result.stdout

@@ -1,0 +1,134 @@
+"""A wrong file gets a French message with file, line, column and field, exit 1, no
+traceback, and nothing is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+
+GOOD = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8")
+
+
+def broken(old: str, new: str) -> str:
+    assert old in GOOD, old
+    return GOOD.replace(old, new, 1)
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+@pytest.fixture
+def earlier_output(tmp_path) -> Path:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "val-fictif.docx").write_bytes(b"earlier document")
+    return out
+
+
+def generate_broken(qp, tree, content: str):
+    root = tree({"territories/val-fictif.yaml": content})
+    return qp("generate", "val-fictif", "-t", root / "territories", "-o", root / "out")
+
+
+def assert_refused(result, earlier_output: Path, *expected: str) -> None:
+    assert result.code == 1
+    for message in expected:
+        assert message in result.err, result.err
+    assert "Traceback" not in result.err + result.out
+    assert "rien n'a été écrit" in result.err
+    assert [p.name for p in earlier_output.iterdir()] == ["val-fictif.docx"]
+    assert (earlier_output / "val-fictif.docx").read_bytes() == b"earlier document"
+
+
+def test_misspelt_key(qp, tree, earlier_output):
+    content = broken("  departements: [Loiret]", "  departement: [Loiret]")
+    line = line_of(content, "departement:")
+    result = generate_broken(qp, tree, content)
+    assert_refused(
+        result, earlier_output,
+        f"territories/val-fictif.yaml:{line}:3: erreur : intercommunalite.departement : "
+        "clé inconnue « departement » : vouliez-vous dire « departements » ?",
+    )
+
+
+def test_unknown_partner(qp, tree, earlier_output):
+    content = broken("chef_de_file: bpifrance", "chef_de_file: bpi")
+    line = line_of(content, "chef_de_file:")
+    result = generate_broken(qp, tree, content)
+    assert_refused(
+        result, earlier_output,
+        f"territories/val-fictif.yaml:{line}:15: erreur : chef_de_file : valeur « bpi » non "
+        "reconnue (vouliez-vous dire « bpifrance » ?) : valeurs possibles : anct, anru, "
+        "banque_des_territoires, bpifrance",
+    )
+
+
+def test_financing_that_does_not_add_up(qp, tree, earlier_output):
+    content = broken("        montant: 300000\n", "        montant: 299000\n")
+    line = line_of(content, "financements:")
+    result = generate_broken(qp, tree, content)
+    assert_refused(
+        result, earlier_output,
+        f"territories/val-fictif.yaml:{line}:5: erreur : annexe_3_operations[1].financements : "
+        "le plan de financement totalise 1\u202f249\u202f000\u00a0€ mais le coût total est de "
+        "1\u202f250\u202f000\u00a0€ (écart : 1\u202f000\u00a0€)",
+    )
+
+
+def test_operation_on_an_undeclared_axis(qp, tree, earlier_output):
+    content = broken("    axe: A3\n", "    axe: A4\n")
+    line = line_of(content, "axe: A4")
+    result = generate_broken(qp, tree, content)
+    assert_refused(
+        result, earlier_output,
+        f"territories/val-fictif.yaml:{line}:10: erreur : annexe_3_operations[3].axe : "
+        "axe « A4 » inconnu (vouliez-vous dire « A3 » ?) : axes déclarés : A1, A2, A3",
+    )
+
+
+def test_signature_before_labellisation(qp, tree, earlier_output):
+    content = broken("  date: 2021-10-15", "  date: 2021-02-01")
+    line = line_of(content, "date: 2021-02-01")
+    result = generate_broken(qp, tree, content)
+    assert_refused(
+        result, earlier_output,
+        f"territories/val-fictif.yaml:{line}:9: erreur : signature.date : la signature "
+        "(01/02/2021) ne peut précéder la labellisation (18/03/2021)",
+    )
+
+
+def test_every_problem_is_reported_in_one_run(qp, tree, earlier_output):
+    content = broken("chef_de_file: bpifrance", "chef_de_file: bpi")
+    content = content.replace("pilotage: coordonnateur", "pilotage: coordinateur")
+    content = content.replace("    statut: engagee", "    statut: signée")
+    result = generate_broken(qp, tree, content)
+    assert_refused(result, earlier_output, "chef_de_file :", "pilotage :",
+                   "annexe_3_operations[1].statut :")
+    assert result.err.count("erreur :") == 3
+
+
+def test_missing_required_section_points_at_its_parent(qp, tree, earlier_output):
+    content = broken("  departements: [Loiret]\n", "")
+    result = generate_broken(qp, tree, content)
+    assert_refused(
+        result, earlier_output,
+        f"territories/val-fictif.yaml:{line_of(content, 'intercommunalite:')}:1: erreur : "
+        "intercommunalite.departements : rubrique obligatoire « departements » absente",
+    )
+
+
+def test_validate_reports_errors_of_every_file(qp, tree):
+    root = tree({
+        "territories/a.yaml": broken("chef_de_file: bpifrance", "chef_de_file: bpi"),
+        "territories/b.yaml": broken("  departements: [Loiret]", "  departements: [Loirette]"),
+        "territories/c.yaml": GOOD,
+    })
+    result = qp("validate", root / "territories")
+    assert result.code == 1
+    assert "territories/a.yaml:" in result.err and "territories/b.yaml:" in result.err
+    assert "département « Loirette » inconnu (vouliez-vous dire « Loiret » ?)" in result.err
+    assert "3 fichier(s) vérifié(s) : 2 erreur(s)" in result.out
