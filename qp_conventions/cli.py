@@ -179,6 +179,8 @@ def list_(territories: Path = TERRITORIES_OPTION) -> None:
 _SHORT_LABELS = {
     "intercommunalite.representant": "représentant",
     "intercommunalite.genre": "genre",
+    "intercommunalite.nature": "nature",
+    "signature.lieu": "lieu",
     "etat.ministre": "ministre",
     "chef_de_file": "chef de file",
     "pilotage": "pilotage",

@@ -27,7 +27,7 @@ from .departements import DEPARTEMENTS
 MAX_TEXT = 4000
 
 
-def _is_to_complete(value: Any) -> bool:
+def is_to_complete(value: Any) -> bool:
     if not isinstance(value, str):
         return False
     folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
@@ -35,11 +35,12 @@ def _is_to_complete(value: Any) -> bool:
 
 
 def _none_if_to_complete(value: Any) -> Any:
-    return None if _is_to_complete(value) else value
+    return None if is_to_complete(value) else value
 
 
 def to_complete(label: str, **kwargs: Any) -> Any:
-    """A fact only a person can supply; `label` names it in warnings and placeholders."""
+    """A fact only a person can supply; `label` names it in warnings and placeholders.
+    Left out, it is missing; any other text field is missing when it says « à compléter »."""
     return Field(default=None, json_schema_extra={"a_completer": label}, **kwargs)
 
 
@@ -53,7 +54,9 @@ Text = Annotated[
     Strict(),
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT),
 ]
-MaybeText = Completable(Text)
+# Free text may say « à compléter » anywhere: it stays a string, and validation and
+# rendering treat it as a missing fact (see `is_to_complete`).
+MaybeText = Optional[Text]
 
 
 def _amount(value: Any) -> Decimal:
@@ -87,7 +90,7 @@ def _date(value: Any) -> Any:
 
 Date = Annotated[dt.date, BeforeValidator(_date)]
 MaybeDate = Annotated[Optional[dt.date], BeforeValidator(
-    lambda v: None if v is None or _is_to_complete(v) else _date(v))]
+    lambda v: None if v is None or is_to_complete(v) else _date(v))]
 
 
 def _departement(value: Any) -> Any:

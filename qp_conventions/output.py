@@ -10,10 +10,22 @@ from pathlib import Path
 from .errors import QPError
 
 
+def _file_mode(path: Path) -> int:
+    """The replaced file's permissions, or those a new file gets (mkstemp's are 0600)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _file_mode(path)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(temporary, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from . import french, programme
 from .departements import of_departement
-from .model import STATUS_LABELS, Territory
+from .model import STATUS_LABELS, Territory, is_to_complete
 
 OPEN, CLOSE = "\ue000", "\ue001"
 _MARKER = re.compile(f"{OPEN}(\\d+){CLOSE}")
@@ -117,20 +117,22 @@ def _environment(directory: Path):
     return env
 
 
-def _context_value(model: Any, label: str | None = None) -> Any:
-    """Plain data for the templates; a `to_complete` field left empty becomes Missing."""
+def _context_value(model: Any, label: str = "", required: bool = False) -> Any:
+    """Plain data for the templates; a missing fact (see `validate.missing_facts`)
+    becomes Missing, which prints as a highlighted placeholder."""
     from pydantic import BaseModel
+
+    from .validate import missing_label
 
     if isinstance(model, BaseModel):
         out = {}
         for name, info in type(model).model_fields.items():
-            value = getattr(model, name)
-            extra = info.json_schema_extra or {}
-            out[name] = _context_value(value, extra.get("a_completer"))
+            out[name] = _context_value(getattr(model, name), missing_label(type(model), name),
+                                       "a_completer" in (info.json_schema_extra or {}))
         return out
     if isinstance(model, list):
-        return [_context_value(item) for item in model]
-    if model is None and label:
+        return [_context_value(item, label) for item in model]
+    if (model is None and required) or is_to_complete(model):
         return Missing(label)
     return model
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import ERROR, WARNING, InvalidTerritory, Problem
 from .loader import LoadedFile, key_node, load_territory_file
-from .model import Territory
+from .model import Territory, is_to_complete
 
 
 @dataclass
@@ -211,20 +211,28 @@ def _cross_problems(territory: Territory) -> list[tuple[tuple, str]]:
     return found
 
 
+def missing_label(model: type[BaseModel], name: str) -> str:
+    extra = model.model_fields[name].json_schema_extra or {}
+    return extra.get("a_completer", name.replace("_", " "))
+
+
 def missing_facts(model: BaseModel, loc: tuple = ()) -> list[tuple[tuple, str]]:
-    """Every `to_complete` field left empty, with its path and label."""
+    """Every fact still to supply: a `to_complete` field left out, or any text that
+    says « à compléter », with its path and label."""
     found = []
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
         extra = field.json_schema_extra or {}
-        if value is None and "a_completer" in extra:
-            found.append(((*loc, name), extra["a_completer"]))
+        if (value is None and "a_completer" in extra) or is_to_complete(value):
+            found.append(((*loc, name), missing_label(type(model), name)))
         elif isinstance(value, BaseModel):
             found.extend(missing_facts(value, (*loc, name)))
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel):
                     found.extend(missing_facts(item, (*loc, name, i)))
+                elif is_to_complete(item):
+                    found.append(((*loc, name, i), missing_label(type(model), name)))
     return found
 
 
