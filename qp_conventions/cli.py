@@ -36,6 +36,9 @@ class _FrenchHelp:
             option.help = HELP_TEXT
         return option
 
+    def get_usage(self, ctx) -> str:
+        return super().get_usage(ctx).replace("Usage:", "Utilisation :", 1)
+
 
 class Command(_FrenchHelp, TyperCommand):
     pass
@@ -79,7 +82,7 @@ def _print_problem(problem: Problem) -> None:
 def validate(
     paths: Optional[List[Path]] = typer.Argument(
         None, help="Fichiers ou dossiers à vérifier (par défaut : le dossier des territoires).",
-        show_default=False),
+        show_default=False, metavar="CHEMINS"),
     territories: Path = TERRITORIES_OPTION,
     strict: bool = typer.Option(False, "--strict",
                                 help="Traite les faits « à compléter » comme des erreurs."),
@@ -111,7 +114,7 @@ def validate(
 def generate(
     slugs: Optional[List[str]] = typer.Argument(
         None, help="Territoires à générer, par leur nom de fichier (par exemple : toulouse).",
-        show_default=False),
+        show_default=False, metavar="TERRITOIRES"),
     all_: bool = typer.Option(False, "--all", "-a", help="Génère tous les territoires."),
     territories: Path = TERRITORIES_OPTION,
     out: Path = typer.Option(Path("out"), "--out", "-o", help="Dossier où écrire les documents."),
