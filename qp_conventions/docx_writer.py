@@ -1,60 +1,160 @@
-"""Blocks → Word document bytes, with the styles of templates/reference.docx.
+"""Blocks → Word document bytes, with the styles, page setup and footer of
+templates/reference.docx.
 
-The result is byte-reproducible: zip entries in a fixed order with a fixed timestamp,
-and core properties derived from the territory rather than from the clock.
+The reference package is read once per process; each document only gets its own
+`word/document.xml` and `docProps/core.xml`, written directly as WordprocessingML (the
+same elements python-docx would create, but without its object model, which cost about
+100 ms a document against a target of a few). The tests read every document back with
+python-docx and LibreOffice.
+
+The result is byte-reproducible: zip entries in the reference's order with a fixed
+timestamp, and core properties derived from the territory rather than from the clock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
+import re
+import struct
 import zipfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
 
 from .render import Block, Segment
 
-_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_TWIPS_PER_CHAR = 5.2 * 20  # a generous average character of 9 pt Arial
+_SIGNATURE_SPACE = 1417  # twips: 2.5 cm left blank for the handwritten signatures
+# Parts of the reference that a generated document does not carry.
+_DROPPED_PARTS = {"docProps/thumbnail.jpeg"}
+
+_STYLES = {
+    "title": "Title",
+    "annex_title": "Titre d'annexe",
+    "heading": "heading 1",
+    "subheading": "heading 2",
+    "paragraph": "Body Text",
+    "bullet": "List Bullet",
+    "table_cell": "Tableau",
+    "signature": "Signature",
+    "table": "Table Grid",
+}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One part of the package, compressed once: the reference's parts are the same in
+    every document, so a batch compresses only what changes."""
+
+    name: bytes
+    crc: int
+    size: int
+    data: bytes  # raw deflate
+
+    @classmethod
+    def of(cls, name: str, content: bytes) -> "_Entry":
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        data = packer.compress(content) + packer.flush()
+        return cls(name.encode("utf-8"), zlib.crc32(content), len(content), data)
+
+
+# 1980-01-01 00:00 in MS-DOS format: the fixed date of every entry.
+_DOS_TIME, _DOS_DATE = 0, (1 << 5) | 1
+
+
+def _zip(entries: list[_Entry]) -> bytes:
+    """A plain deflated zip (what python's zipfile writes, without the clock)."""
+    out, directory = bytearray(), bytearray()
+    for entry in entries:
+        offset = len(out)
+        common = struct.pack("<HHHHHIII", 20, 0, 8, _DOS_TIME, _DOS_DATE, entry.crc,
+                             len(entry.data), entry.size)
+        out += b"PK\x03\x04" + common + struct.pack("<HH", len(entry.name), 0) + entry.name
+        out += entry.data
+        directory += (b"PK\x01\x02" + struct.pack("<H", 0x0314) + common
+                      + struct.pack("<HHHHHII", len(entry.name), 0, 0, 0, 0, 0o644 << 16, offset)
+                      + entry.name)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries),
+                      len(directory), len(out), 0)
+    return bytes(out + directory + end)
+
+
+@dataclass(frozen=True)
+class Reference:
+    entries: tuple[tuple[str, bytes], ...]  # every part, in the reference's order
+    compressed: dict[str, _Entry]
+    document_head: str  # document.xml up to and including <w:body>
+    section: str  # the body's final <w:sectPr …>…</w:sectPr> (page setup, footer)
+    page_width: int  # twips
+    page_height: int
+    margins: int  # left + right, twips
+    styles: dict[str, str]  # style name (lower case) -> style id
 
 
 @functools.lru_cache(maxsize=None)
-def _reference_bytes(path: Path) -> bytes:
-    return path.read_bytes()
+def load_reference(path: Path) -> Reference:
+    entries = []
+    with zipfile.ZipFile(path) as archive:
+        for item in archive.infolist():
+            if item.filename in _DROPPED_PARTS:
+                continue
+            data = archive.read(item.filename)
+            if item.filename == "_rels/.rels":
+                data = re.sub(rb'<Relationship [^>]*Target="docProps/thumbnail\.jpeg"/>', b"", data)
+            entries.append((item.filename, data))
+    parts = dict(entries)
+    document = parts["word/document.xml"].decode("utf-8")
+    head_end = document.index("<w:body>") + len("<w:body>")
+    section = re.search(r"<w:sectPr[ >].*?</w:sectPr>", document[head_end:], re.S).group(0)
+    size = re.search(r'<w:pgSz w:w="(\d+)" w:h="(\d+)"', section)
+    margin = re.search(r'<w:pgMar [^>]*w:right="(\d+)"[^>]*w:left="(\d+)"', section)
+    styles = {
+        name.lower(): style_id
+        for style_id, name in re.findall(
+            r'<w:style [^>]*w:styleId="([^"]+)"[^>]*>\s*<w:name w:val="([^"]+)"',
+            parts["word/styles.xml"].decode("utf-8"))
+    }
+    return Reference(
+        entries=tuple(entries),
+        compressed={name: _Entry.of(name, data) for name, data in entries},
+        document_head=document[:head_end],
+        section=section,
+        page_width=int(size.group(1)),
+        page_height=int(size.group(2)),
+        margins=int(margin.group(1)) + int(margin.group(2)),
+        styles={key: styles[name.lower()] for key, name in _STYLES.items()},
+    )
 
 
-def _add_segments(paragraph, segments: list[Segment]) -> None:
-    from docx.enum.text import WD_COLOR_INDEX
-
+def _runs(segments: list[Segment]) -> str:
+    out = []
     for segment in segments:
-        run = paragraph.add_run(segment.text)
-        if segment.bold:
-            run.bold = True
-        if segment.missing:
-            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+        props = ""
+        if segment.bold or segment.missing:
+            props = "<w:rPr>" + ("<w:b/>" if segment.bold else "") + (
+                '<w:highlight w:val="yellow"/>' if segment.missing else "") + "</w:rPr>"
+        content = []
+        for piece in re.split(r"(\n|\t)", segment.text):
+            if piece == "\n":
+                content.append("<w:br/>")
+            elif piece == "\t":
+                content.append("<w:tab/>")
+            elif piece:
+                content.append(f'<w:t xml:space="preserve">{escape(piece)}</w:t>')
+        out.append(f"<w:r>{props}{''.join(content)}</w:r>")
+    return "".join(out)
 
 
-def _repeat_header(row) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    tr_pr = row._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    tr_pr.append(header)
-
-
-def _no_split(row) -> None:
-    from docx.oxml import OxmlElement
-
-    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-
-
-def _usable_width(doc) -> int:
-    section = doc.sections[-1]
-    return section.page_width - section.left_margin - section.right_margin
-
-
-_CHAR_WIDTH = 5.2 * 12700  # a generous average character of 9 pt Arial, in EMU
+def _paragraph(style_id: str, segments: list[Segment], *, align: str = "",
+               no_page_break: bool = False) -> str:
+    props = f"<w:pStyle w:val={quoteattr(style_id)}/>"
+    if no_page_break:
+        props += '<w:pageBreakBefore w:val="0"/>'
+    if align:
+        props += f'<w:jc w:val="{align}"/>'
+    return f"<w:p><w:pPr>{props}</w:pPr>{_runs(segments)}</w:p>"
 
 
 def _column_widths(block: Block, total: int) -> list[int]:
@@ -70,11 +170,12 @@ def _column_widths(block: Block, total: int) -> list[int]:
             # bold (the header row, totals) is wider than regular text
             factor = 1.15 if r == 0 or any(s.bold for s in row[c]) else 1.0
             longest = max(longest, len(text) * factor)
-            longest_word = max([longest_word] + [len(w) * factor for w in text.split(" ")])  # non-breaking spaces hold
+            # split on ordinary spaces only: non-breaking ones (« 1 250 000 € ») hold
+            longest_word = max([longest_word] + [len(w) * factor for w in text.split(" ")])
         margin = 2.5  # the cell's own left and right margins, in characters
         minimum.append(longest_word + margin)
         wanted.append(max(longest_word, min(longest, 45)) + margin)
-    capacity = total / _CHAR_WIDTH
+    capacity = total / _TWIPS_PER_CHAR
     if sum(wanted) <= capacity:
         chars = [w * capacity / sum(wanted) for w in wanted]
     else:
@@ -85,134 +186,112 @@ def _column_widths(block: Block, total: int) -> list[int]:
     return [int(c * scale) for c in chars]
 
 
-def _table(doc, block: Block) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
-    align = {"right": WD_ALIGN_PARAGRAPH.RIGHT, "center": WD_ALIGN_PARAGRAPH.CENTER,
-             "left": WD_ALIGN_PARAGRAPH.LEFT}
-    columns = len(block.aligns)
-    table = doc.add_table(rows=len(block.rows), cols=columns)
-    table.style = doc.styles["Table Grid"]
-    table.autofit = False
-    widths = _column_widths(block, _usable_width(doc))
-    for column, width in zip(table.columns, widths):
-        column.width = width
-    for r, (row, cells) in enumerate(zip(table.rows, block.rows)):
-        _no_split(row)
-        if r == 0:
-            _repeat_header(row)
-        for c, cell in enumerate(row.cells):
-            paragraph = cell.paragraphs[0]
-            paragraph.style = doc.styles["Tableau"]
-            paragraph.alignment = align[block.aligns[c]]
-            cell.width = widths[c]
+def _table(block: Block, ref: Reference, width: int) -> str:
+    widths = _column_widths(block, width)
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    rows = []
+    for r, cells in enumerate(block.rows):
+        row_props = "<w:cantSplit/>" + ("<w:tblHeader/>" if r == 0 else "")
+        tcs = []
+        for c, w in enumerate(widths):
             segments = cells[c] if c < len(cells) else []
             if r == 0:
                 segments = [Segment(s.text, True, s.missing) for s in segments]
-            _add_segments(paragraph, segments)
-    doc.add_paragraph(style=doc.styles["Body Text"])  # breathing space after a table
+            tcs.append(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr>'
+                       + _paragraph(ref.styles["table_cell"], segments, align=block.aligns[c])
+                       + "</w:tc>")
+        rows.append(f"<w:tr><w:trPr>{row_props}</w:trPr>{''.join(tcs)}</w:tr>")
+    return (f'<w:tbl><w:tblPr><w:tblStyle w:val={quoteattr(ref.styles["table"])}/>'
+            f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+            f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
+            f'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
+            f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+            # breathing space after a table
+            + _paragraph(ref.styles["paragraph"], []))
 
 
-def _signatures(doc, block: Block) -> None:
+def _signatures(block: Block, ref: Reference, width: int) -> str:
     """The parties side by side in a borderless table, one row per line so that the
     names and titles of both columns stay level; a tall empty row for the signatures."""
-    from docx.shared import Cm
-
-    height = max(len(column) for column in block.columns)
-    table = doc.add_table(rows=height, cols=len(block.columns))  # default style: no borders
-    table.autofit = False
-    width = _usable_width(doc) // len(block.columns)
-    for column in table.columns:
-        column.width = width
-    for r, row in enumerate(table.rows):
-        _no_split(row)
-        for cell, column in zip(row.cells, block.columns):
-            cell.width = width
-            line = column[r] if r < len(column) else []
-            paragraph = cell.paragraphs[0]
-            paragraph.style = doc.styles["Signature"]
-            if line is None:
-                row.height = Cm(2.5)
-            else:
-                _add_segments(paragraph, line)
-
-
-def _new_section(doc, landscape: bool) -> None:
-    from docx.enum.section import WD_ORIENT, WD_SECTION
-
-    previous = doc.sections[-1]
-    section = doc.add_section(WD_SECTION.NEW_PAGE)
-    short, long_ = sorted((previous.page_width, previous.page_height))
-    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = (long_, short) if landscape else (short, long_)
+    count = len(block.columns)
+    column = width // count
+    height = max(len(c) for c in block.columns)
+    rows = []
+    for r in range(height):
+        lines = [c[r] if r < len(c) else [] for c in block.columns]
+        row_props = "<w:cantSplit/>"
+        if any(line is None for line in lines):
+            row_props += f'<w:trHeight w:val="{_SIGNATURE_SPACE}"/>'
+        cells = "".join(
+            f'<w:tc><w:tcPr><w:tcW w:w="{column}" w:type="dxa"/></w:tcPr>'
+            + _paragraph(ref.styles["signature"], line or []) + "</w:tc>"
+            for line in lines)
+        rows.append(f"<w:tr><w:trPr>{row_props}</w:trPr>{cells}</w:tr>")
+    grid = f'<w:gridCol w:w="{column}"/>' * count
+    # No table style: the document's default table style has no borders.
+    return (f'<w:tbl><w:tblPr><w:tblW w:w="{column * count}" w:type="dxa"/>'
+            f'<w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>'
+            f"{''.join(rows)}</w:tbl>")
 
 
-_STYLES = {
-    "title": "Title",
-    "annex_title": "Titre d'annexe",
-    "heading": "Heading 1",
-    "subheading": "Heading 2",
-    "paragraph": "Body Text",
-    "bullet": "List Bullet",
-}
+def _section(ref: Reference, landscape: bool) -> str:
+    """The reference's section properties, turned to landscape when asked."""
+    if not landscape:
+        return ref.section
+    return re.sub(r'<w:pgSz [^>]*/>',
+                  f'<w:pgSz w:w="{ref.page_height}" w:h="{ref.page_width}" w:orient="landscape"/>',
+                  ref.section, count=1)
+
+
+def _core_xml(title: str, subject: str, when: dt.date) -> str:
+    moment = f"{when.isoformat()}T00:00:00Z"
+    return (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{escape(title)}</dc:title><dc:subject>{escape(subject)}</dc:subject>"
+        "<dc:creator>Programme Quartiers productifs</dc:creator>"
+        "<cp:keywords>Quartiers productifs</cp:keywords>"
+        "<cp:lastModifiedBy>qp-conventions</cp:lastModifiedBy><cp:revision>1</cp:revision>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{moment}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{moment}</dcterms:modified>'
+        "</cp:coreProperties>"
+    )
+
+
+def document_xml(blocks: list[Block], ref: Reference) -> str:
+    body: list[str] = []
+    landscape = False
+    first_of_section = False
+    for index, block in enumerate(blocks):
+        width = (ref.page_height if landscape else ref.page_width) - ref.margins
+        if block.kind in ("landscape_start", "landscape_end"):
+            if block.kind == "landscape_end" and index == len(blocks) - 1:
+                break  # nothing follows: no portrait page to open
+            # A section ends with a paragraph carrying that section's properties.
+            body.append(f"<w:p><w:pPr>{_section(ref, landscape)}</w:pPr></w:p>")
+            landscape = block.kind == "landscape_start"
+            first_of_section = True
+            continue
+        if block.kind == "table":
+            body.append(_table(block, ref, width))
+        elif block.kind == "signatures":
+            body.append(_signatures(block, ref, width))
+        else:
+            # the section break already starts a page
+            body.append(_paragraph(ref.styles[block.kind], block.segments,
+                                   no_page_break=first_of_section))
+        first_of_section = False
+    return ref.document_head + "".join(body) + _section(ref, landscape) + "</w:body></w:document>"
 
 
 def write_docx(blocks: list[Block], reference: Path, *, title: str, subject: str,
                when: dt.date) -> bytes:
-    from docx import Document
-
-    doc = Document(io.BytesIO(_reference_bytes(reference)))
-    body = doc.element.body
-    for child in list(body):
-        if not child.tag.endswith("}sectPr"):
-            body.remove(child)
-
-    first_of_section = False
-    for index, block in enumerate(blocks):
-        if block.kind == "landscape_end" and index == len(blocks) - 1:
-            break  # nothing follows: no portrait page to open
-        if block.kind in ("landscape_start", "landscape_end"):
-            _new_section(doc, landscape=block.kind == "landscape_start")
-            first_of_section = True
-            continue
-        if block.kind == "table":
-            _table(doc, block)
-        elif block.kind == "signatures":
-            _signatures(doc, block)
-        else:
-            paragraph = doc.add_paragraph(style=doc.styles[_STYLES[block.kind]])
-            _add_segments(paragraph, block.segments)
-            if first_of_section:  # the section break already starts a page
-                paragraph.paragraph_format.page_break_before = False
-        first_of_section = False
-
-    moment = dt.datetime(when.year, when.month, when.day)
-    props = doc.core_properties
-    props.title = title
-    props.subject = subject
-    props.author = "Programme Quartiers productifs"
-    props.last_modified_by = "qp-conventions"
-    props.created = moment
-    props.modified = moment
-    props.revision = 1
-    props.comments = ""
-    props.keywords = "Quartiers productifs"
-
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return normalise_zip(buffer.getvalue())
-
-
-def normalise_zip(data: bytes) -> bytes:
-    """The same entries, in the same order, with a fixed date and fixed attributes, so
-    that the same inputs give the same bytes on any machine and any day."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=_FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(item.filename), compresslevel=6)
-    return out.getvalue()
+    ref = load_reference(reference)
+    replaced = {
+        "word/document.xml": document_xml(blocks, ref).encode("utf-8"),
+        "docProps/core.xml": _core_xml(title, subject, when).encode("utf-8"),
+    }
+    return _zip([_Entry.of(name, replaced[name]) if name in replaced else ref.compressed[name]
+                 for name, _ in ref.entries])

@@ -66,7 +66,7 @@ def templates_dir() -> Path:
     """The repository's templates/ when running from a checkout, else the copy in the wheel."""
     here = Path(__file__).resolve().parent
     for candidate in (here.parent / "templates", here / "templates"):
-        if (candidate / "document.md.j2").is_file():
+        if (candidate / "convention.md.j2").is_file():
             return candidate
     raise FileNotFoundError("modèle national introuvable (dossier templates/)")
 
@@ -187,15 +187,29 @@ def build_context(territory: Territory) -> dict:
     }
 
 
-def render_markdown(territory: Territory) -> tuple[str, list]:
-    """The model rendered for this territory, with markers in place of values."""
+# The document, part by part: the convention, then its annexes.
+PARTS = ("convention.md.j2", "annexe_1_gouvernance.md.j2", "annexe_2_axes.md.j2",
+         "annexe_3_operations.md.j2")
+
+
+def render_markdown(territory: Territory) -> tuple[list[str], list]:
+    """The model's parts rendered for this territory, with markers in place of values
+    (one table of values for the whole document)."""
     env = _environment(templates_dir())
+    context = build_context(territory)
     token = _values.set([])
     try:
-        text = env.get_template("document.md.j2").render(build_context(territory))
-        return text, _values.get()
+        parts = [env.get_template(name).render(context) for name in PARTS]
+        return parts, _values.get()
     finally:
         _values.reset(token)
+
+
+@functools.lru_cache(maxsize=512)
+def _tokens(markdown: str) -> tuple:
+    # Values are markers, so a part's Markdown is the same for every territory that takes
+    # the same branches of the model: the convention is parsed once per process.
+    return tuple(_parser().parse(markdown))
 
 
 @functools.lru_cache(maxsize=1)
@@ -240,8 +254,8 @@ def _segments(inline, values: list) -> list[Segment]:
     return out
 
 
-def to_blocks(markdown: str, values: list) -> list[Block]:
-    tokens = _parser().parse(markdown)
+def to_blocks(parts: list[str], values: list) -> list[Block]:
+    tokens = [tok for part in parts for tok in _tokens(part)]
     blocks: list[Block] = []
     list_depth = 0
     heading: str | None = None
@@ -310,5 +324,5 @@ def to_blocks(markdown: str, values: list) -> list[Block]:
 
 
 def render_blocks(territory: Territory) -> list[Block]:
-    markdown, values = render_markdown(territory)
-    return to_blocks(markdown, values)
+    parts, values = render_markdown(territory)
+    return to_blocks(parts, values)
