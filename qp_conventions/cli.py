@@ -118,37 +118,90 @@ def generate(
     all_: bool = typer.Option(False, "--all", "-a", help="Génère tous les territoires."),
     territories: Path = TERRITORIES_OPTION,
     out: Path = typer.Option(Path("out"), "--out", "-o", help="Dossier où écrire les documents."),
+    check: bool = typer.Option(
+        False, "--check",
+        help="N'écrit rien : signale chaque document absent, périmé ou en trop (code 1)."),
+    pdf: bool = typer.Option(False, "--pdf", help="Écrit aussi une copie PDF (LibreOffice)."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0,
+                             help="Processus en parallèle (0 : automatique)."),
 ) -> None:
     """Écrit out/<territoire>.docx : la convention suivie de ses trois annexes."""
-    from .core import generate as generate_one
-    from .core import territory_files, territory_path
+    from . import core
 
     if all_ and slugs:
         raise QPError("indiquez des territoires ou --all, pas les deux")
     if not all_ and not slugs:
         raise QPError("indiquez au moins un territoire (par exemple : qp generate toulouse) ou --all")
-    paths = territory_files([territories]) if all_ else [territory_path(territories, s) for s in slugs]
+    if check and pdf:
+        raise QPError("--check vérifie les documents Word seulement : retirez --pdf")
+    paths = core.territory_files([territories]) if all_ else [
+        core.territory_path(territories, s) for s in slugs]
     if not paths:
         raise QPError(f"aucun fichier de territoire (.yaml) dans {territories}")
-    console = _console()
-    failed = 0
-    for path in paths:
-        try:
-            written = generate_one(path, out)
-        except InvalidTerritory as exc:
-            failed += 1
-            for problem in exc.problems:
-                _print_problem(problem)
-            _console(stderr=True).print(f"[red]{path.stem} : rien n'a été écrit[/]")
-            continue
-        note = ""
-        if written.warnings:
-            note = (f" [yellow]({len(written.warnings)} fait(s) à compléter, surlignés dans le "
-                    f"document : qp validate {path})[/]")
-        console.print(f"écrit : {written.path}{note}")
+    if check:
+        _check(paths, out, complete=all_, jobs=jobs)
+        return
+    outcomes = _with_progress(
+        len(paths), lambda report: core.generate(paths, out, jobs=jobs, on_outcome=report))
+    failed = [o for o in outcomes if o.status == core.FAILED]
+    for outcome in failed:  # every error, together, at the end
+        for problem in outcome.errors:
+            _print_problem(problem)
+        _console(stderr=True).print(f"[red]{outcome.slug} : rien n'a été écrit[/]")
+    counts = {status: sum(o.status == status for o in outcomes)
+              for status in (core.WRITTEN, core.UNCHANGED, core.FAILED)}
+    _console().print(f"{len(outcomes)} document(s) : {counts[core.WRITTEN]} écrit(s), "
+                     f"{counts[core.UNCHANGED]} inchangé(s), {counts[core.FAILED]} en échec")
+    if pdf:
+        from .pdf import convert
+
+        written = convert(core.documents(outcomes), out)
+        _console().print(f"{len(written)} PDF écrit(s) dans {out} (une seule exécution de LibreOffice)")
     if failed:
-        _console(stderr=True).print(f"[red]{failed} territoire(s) en erreur[/]")
         raise typer.Exit(1)
+
+
+def _with_progress(total: int, run):
+    """Run a batch, showing a progress bar on a terminal and one line per document
+    elsewhere (CI logs)."""
+    console = _console()
+    missing_note = lambda o: (f" [yellow]({len(o.warnings)} fait(s) à compléter, surlignés : "
+                              f"qp validate pour le détail)[/]" if o.warnings else "")
+    if not console.is_terminal or total == 1:
+        def report(outcome):
+            colour = "red" if outcome.status == "échec" else "default"
+            console.print(f"[{colour}]{outcome.status} : {outcome.target}[/]{missing_note(outcome)}")
+        return run(report)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("Génération", total=total)
+
+        def report(outcome):
+            progress.advance(task)
+            if outcome.status != "inchangé":
+                progress.console.print(f"{outcome.status} : {outcome.target}{missing_note(outcome)}")
+        return run(report)
+
+
+def _check(paths: list[Path], out: Path, *, complete: bool, jobs: int) -> None:
+    from . import core
+
+    console = _console()
+    reasons = {core.MISSING: "absent : serait écrit", core.STALE: "périmé : serait réécrit",
+               core.EXTRA: "en trop : aucun territoire ne le produit",
+               core.FAILED: "territoire en erreur"}
+    outcomes = core.check(paths, out, complete=complete, jobs=jobs,
+                          on_outcome=lambda o: console.print(f"{o.target} : {reasons[o.status]}"))
+    for outcome in outcomes:
+        for problem in outcome.errors:
+            _print_problem(problem)
+    if outcomes:
+        console.print(f"[red]{len(outcomes)} document(s) à régénérer sur {len(paths)} : "
+                      f"lancez qp generate{' --all' if complete else ''}[/]")
+        raise typer.Exit(1)
+    console.print(f"[green]{out} est à jour ({len(paths)} document(s))[/]")
 
 
 @app.command("list", cls=Command)

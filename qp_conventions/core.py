@@ -1,16 +1,24 @@
 """The tool's one job, as functions the CLI calls: find → load/validate → render → write.
-Nothing here prints or exits; user errors are `QPError`s."""
+Nothing here prints or exits; user errors are `QPError`s, progress goes to a callback."""
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from .errors import InvalidTerritory, Problem, QPError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 EXTENSIONS = (".yaml", ".yml")
+# Below this many documents a second process costs more than it saves (see benchmarks/).
+PARALLEL_FROM = 24
+
+WRITTEN, UNCHANGED, FAILED = "écrit", "inchangé", "échec"
+MISSING, STALE, EXTRA = "absent", "périmé", "en trop"
 
 
 def territory_files(paths: list[Path]) -> list[Path]:
@@ -47,13 +55,6 @@ def territory_path(territories: Path, slug: str) -> Path:
     raise QPError(f"territoire « {slug} » introuvable dans {territories}/.{hint}")
 
 
-@dataclass
-class Written:
-    slug: str
-    path: Path
-    warnings: list[Problem]
-
-
 def build_document(path: Path) -> tuple[bytes, list[Problem]]:
     """The .docx of one territory file and its warnings; InvalidTerritory on any error."""
     from .docx_writer import write_docx
@@ -76,10 +77,108 @@ def build_document(path: Path) -> tuple[bytes, list[Problem]]:
     return data, checked.warnings
 
 
-def generate(path: Path, out: Path) -> Written:
-    from .output import write_atomic
+@dataclass
+class Built:
+    path: Path
+    data: bytes | None
+    warnings: list[Problem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
 
-    data, warnings = build_document(path)
-    target = out / f"{path.stem}.docx"
-    write_atomic(target, data)
-    return Written(path.stem, target, warnings)
+
+def _build(path: Path) -> Built:
+    try:
+        data, warnings = build_document(path)
+        return Built(path, data, warnings)
+    except InvalidTerritory as exc:
+        return Built(path, None, errors=exc.problems)
+
+
+def _warm_up() -> None:
+    from .docx_writer import load_reference
+    from .render import _environment, _parser, templates_dir
+
+    load_reference(templates_dir() / "reference.docx")
+    _environment(templates_dir())
+    _parser()
+
+
+def _build_all(paths: list[Path], jobs: int) -> Iterator[Built]:
+    """Each territory's document, in order; on several processes for a large batch."""
+    if jobs == 0:
+        jobs = min(os.cpu_count() or 1, 4) if len(paths) >= PARALLEL_FROM else 1
+    if jobs <= 1 or len(paths) < 2:
+        yield from map(_build, paths)
+        return
+    import multiprocessing
+
+    # fork shares what this process has already imported and loaded; elsewhere spawn
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if "fork" in methods:
+        _warm_up()  # load once what every worker would otherwise load again
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        yield from pool.map(_build, paths, chunksize=max(1, len(paths) // (jobs * 8)))
+
+
+@dataclass
+class Outcome:
+    slug: str
+    target: Path
+    status: str  # WRITTEN, UNCHANGED, FAILED (generate) or MISSING, STALE, EXTRA (check)
+    warnings: list[Problem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+
+
+def generate(paths: list[Path], out: Path, *, jobs: int = 0,
+             on_outcome: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
+    """Write out/<slug>.docx for each territory. A territory in error writes nothing and
+    does not stop the others; a document identical to the one in place is not rewritten."""
+    from .output import remove_stale_temporaries, write_atomic
+
+    remove_stale_temporaries(out)
+    outcomes = []
+    for built in _build_all(paths, jobs):
+        target = out / f"{built.path.stem}.docx"
+        if built.data is None:
+            outcome = Outcome(built.path.stem, target, FAILED, errors=built.errors)
+        elif target.is_file() and target.read_bytes() == built.data:
+            outcome = Outcome(built.path.stem, target, UNCHANGED, built.warnings)
+        else:
+            write_atomic(target, built.data)
+            outcome = Outcome(built.path.stem, target, WRITTEN, built.warnings)
+        outcomes.append(outcome)
+        on_outcome(outcome)
+    return outcomes
+
+
+def check(paths: list[Path], out: Path, *, complete: bool, jobs: int = 0,
+          on_outcome: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
+    """What `generate` would change in out/, writing nothing: each document missing or
+    stale, each territory in error, and (for the whole set, `complete`) each document
+    of out/ that no territory produces. Up-to-date documents are not reported."""
+    outcomes = []
+    expected = set()
+    for built in _build_all(paths, jobs):
+        target = out / f"{built.path.stem}.docx"
+        expected.add(target.name)
+        if built.data is None:
+            outcome = Outcome(built.path.stem, target, FAILED, errors=built.errors)
+        elif not target.is_file():
+            outcome = Outcome(built.path.stem, target, MISSING)
+        elif target.read_bytes() != built.data:
+            outcome = Outcome(built.path.stem, target, STALE)
+        else:
+            continue
+        outcomes.append(outcome)
+        on_outcome(outcome)
+    if complete and out.is_dir():
+        for extra in sorted(p for p in out.glob("*.docx") if p.name not in expected):
+            outcome = Outcome(extra.stem, extra, EXTRA)
+            outcomes.append(outcome)
+            on_outcome(outcome)
+    return outcomes
+
+
+def documents(outcomes: Iterable[Outcome]) -> list[Path]:
+    """The documents a batch has in place (written or unchanged)."""
+    return [o.target for o in outcomes if o.status in (WRITTEN, UNCHANGED)]

@@ -1,0 +1,136 @@
+"""Batch regeneration as CI runs it: reproducible bytes, --check, atomic writes,
+failures that do not stop the batch."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+from conftest import FIXTURES, ROOT
+
+
+def copy_territories(tmp_path: Path) -> Path:
+    folder = tmp_path / "territories"
+    shutil.copytree(ROOT / "territories", folder)
+    return folder
+
+
+def test_two_runs_give_identical_bytes_even_with_the_clock_moved(qp, tmp_path, monkeypatch):
+    assert qp("generate", "--all", "-t", ROOT / "territories", "-o", tmp_path / "a").code == 0
+    later = time.time() + 20 * 365 * 86400
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(time, "localtime", lambda t=None: time.gmtime(later))
+    assert qp("generate", "--all", "-t", ROOT / "territories", "-o", tmp_path / "b").code == 0
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert len(names) == 14
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_identical_bytes_across_processes_and_time_zones(tmp_path):
+    for zone in ("UTC", "Pacific/Kiritimati"):
+        subprocess.run([sys.executable, "-m", "qp_conventions", "generate", "toulouse",
+                        "-t", str(ROOT / "territories"), "-o", str(tmp_path / zone.replace("/", "-"))],
+                       check=True, capture_output=True, env={**os.environ, "TZ": zone})
+    assert ((tmp_path / "UTC" / "toulouse.docx").read_bytes()
+            == (tmp_path / "Pacific-Kiritimati" / "toulouse.docx").read_bytes())
+
+
+def test_second_run_reports_unchanged_and_keeps_files(qp, tmp_path):
+    territories = copy_territories(tmp_path)
+    assert qp("generate", "--all", "-t", territories, "-o", "out").code == 0
+    before = {p.name: p.stat().st_mtime_ns for p in Path("out").iterdir()}
+    result = qp("generate", "--all", "-t", territories, "-o", "out")
+    assert result.code == 0
+    assert "14 document(s) : 0 écrit(s), 14 inchangé(s), 0 en échec" in result.out
+    assert {p.name: p.stat().st_mtime_ns for p in Path("out").iterdir()} == before
+
+
+def test_check_is_clean_on_a_fresh_out(qp, tmp_path):
+    territories = copy_territories(tmp_path)
+    assert qp("generate", "--all", "-t", territories, "-o", "out").code == 0
+    result = qp("generate", "--all", "--check", "-t", territories, "-o", "out")
+    assert result.code == 0
+    assert "out est à jour (14 document(s))" in result.out
+
+
+def test_check_names_missing_stale_and_extra_and_writes_nothing(qp, tmp_path):
+    territories = copy_territories(tmp_path)
+    assert qp("generate", "--all", "-t", territories, "-o", "out").code == 0
+    source = territories / "toulouse.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace("exemplaires: 2", "exemplaires: 3"),
+                      encoding="utf-8")
+    Path("out/laval.docx").unlink()
+    Path("out/ancien.docx").write_bytes(b"x")
+    snapshot = {p.name: p.read_bytes() for p in Path("out").iterdir()}
+    result = qp("generate", "--all", "--check", "-t", territories, "-o", "out")
+    assert result.code == 1
+    assert "out/toulouse.docx : périmé : serait réécrit" in result.out
+    assert "out/laval.docx : absent : serait écrit" in result.out
+    assert "out/ancien.docx : en trop : aucun territoire ne le produit" in result.out
+    assert "3 document(s) à régénérer sur 14" in result.out
+    assert {p.name: p.read_bytes() for p in Path("out").iterdir()} == snapshot
+
+
+def test_one_failing_territory_does_not_stop_the_others(qp, tmp_path):
+    territories = copy_territories(tmp_path)
+    broken = territories / "arras.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("chef_de_file: à compléter",
+                                                                 "chef_de_file: anrru"),
+                      encoding="utf-8")
+    result = qp("generate", "--all", "-t", territories, "-o", "out")
+    assert result.code == 1
+    assert "14 document(s) : 13 écrit(s), 0 inchangé(s), 1 en échec" in result.out
+    assert "arras.yaml" in result.err and "vouliez-vous dire « anru » ?" in result.err
+    assert "arras : rien n'a été écrit" in result.err
+    assert not Path("out/arras.docx").exists() and Path("out/roubaix.docx").exists()
+    # the errors come after the list of documents, together
+    assert result.err.index("erreur") > -1
+
+
+def test_parallel_batch_gives_the_same_files(qp, tmp_path):
+    territories = copy_territories(tmp_path)
+    assert qp("generate", "--all", "-t", territories, "-o", "one", "--jobs", "1").code == 0
+    assert qp("generate", "--all", "-t", territories, "-o", "two", "--jobs", "2").code == 0
+    for document in Path("one").iterdir():
+        assert document.read_bytes() == (Path("two") / document.name).read_bytes()
+
+
+def test_killed_batch_leaves_old_or_new_files_only(tmp_path):
+    territories = tmp_path / "territories"
+    territories.mkdir()
+    source = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8")
+    for i in range(150):
+        (territories / f"t{i:03}.yaml").write_text(source, encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    for i in range(150):
+        (out / f"t{i:03}.docx").write_bytes(b"old")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qp_conventions", "generate", "--all", "--jobs", "1",
+         "-t", str(territories), "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and all(p.read_bytes() == b"old" for p in out.glob("t*.docx")):
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    subprocess.run([sys.executable, "-m", "qp_conventions", "generate", "t000",
+                    "-t", str(territories), "-o", str(tmp_path / "ref")], check=True,
+                   capture_output=True)
+    new = (tmp_path / "ref" / "t000.docx").read_bytes()
+    contents = [p.read_bytes() for p in sorted(out.glob("t*.docx"))]
+    assert len(contents) == 150
+    assert all(c in (b"old", new) for c in contents)
+    assert 0 < contents.count(new) < 150, "the batch was not interrupted half-way"
+    with zipfile.ZipFile(out / "t000.docx") as archive:
+        assert archive.testzip() is None
+    # A later run clears the temporary files the killed one left behind.
+    subprocess.run([sys.executable, "-m", "qp_conventions", "generate", "t001",
+                    "-t", str(territories), "-o", str(out)], check=True, capture_output=True)
+    assert not list(out.glob(".*.tmp"))
