@@ -165,8 +165,12 @@ def _with_progress(total: int, run):
     """Run a batch, showing a progress bar on a terminal and one line per document
     elsewhere (CI logs)."""
     console = _console()
-    missing_note = lambda o: (f" [yellow]({len(o.warnings)} fait(s) à compléter, surlignés : "
-                              f"qp validate pour le détail)[/]" if o.warnings else "")
+    def missing_note(outcome) -> str:
+        if not outcome.warnings:
+            return ""
+        return (f" [yellow]({len(outcome.warnings)} fait(s) à compléter, surlignés dans le "
+                f"document : qp validate {outcome.warnings[0].file})[/]")
+
     if not console.is_terminal or total == 1:
         def report(outcome):
             colour = "red" if outcome.status == "échec" else "default"
