@@ -134,3 +134,15 @@ def test_killed_batch_leaves_old_or_new_files_only(tmp_path):
     subprocess.run([sys.executable, "-m", "qp_conventions", "generate", "t001",
                     "-t", str(territories), "-o", str(out)], check=True, capture_output=True)
     assert not list(out.glob(".*.tmp"))
+
+
+def test_without_libreoffice_the_docx_are_still_written(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "qp_conventions", "generate", "toulouse", "--pdf",
+         "-t", str(ROOT / "territories"), "-o", str(tmp_path)],
+        capture_output=True, text=True, encoding="utf-8",
+        env={**os.environ, "QP_SOFFICE": str(tmp_path / "absent")})
+    assert result.returncode == 1
+    assert "LibreOffice est introuvable : les documents Word ont été écrits" in result.stderr
+    assert "apt-get install libreoffice-writer" in result.stderr
+    assert (tmp_path / "toulouse.docx").is_file() and not (tmp_path / "toulouse.pdf").exists()

@@ -1,0 +1,107 @@
+"""The documents through the real office suite: LibreOffice turns them into PDF and
+pdftotext reads them back as the person who signs would. Without LibreOffice these
+tests skip, unless QP_REQUIRE_PDF=1 (as in CI), where they fail instead."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+HAVE_TOOLS = bool((shutil.which("soffice") or shutil.which("libreoffice")) and shutil.which("pdftotext"))
+if not HAVE_TOOLS and os.environ.get("QP_REQUIRE_PDF") == "1":
+    raise RuntimeError("QP_REQUIRE_PDF=1 mais LibreOffice ou pdftotext est absent")
+pytestmark = pytest.mark.skipif(not HAVE_TOOLS, reason="LibreOffice (soffice) ou pdftotext absent")
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory) -> tuple[Path, Path]:
+    """toulouse, aix-marseille-provence and the fictional territory, converted once,
+    through a wrapper that counts LibreOffice's runs."""
+    root = tmp_path_factory.mktemp("pdf")
+    territories = root / "territories"
+    territories.mkdir()
+    for slug in ("toulouse", "aix-marseille-provence"):
+        shutil.copy(ROOT / "territories" / f"{slug}.yaml", territories)
+    shutil.copy(ROOT / "tests" / "fixtures" / "val-fictif.yaml", territories)
+    log = root / "runs.log"
+    wrapper = root / "soffice-wrapper"
+    wrapper.write_text(f'#!/bin/sh\necho run >> "{log}"\nexec "{shutil.which("soffice") or shutil.which("libreoffice")}" "$@"\n')
+    wrapper.chmod(0o755)
+    result = subprocess.run(
+        [sys.executable, "-m", "qp_conventions", "generate", "--all", "--pdf",
+         "-t", str(territories), "-o", str(root / "out")],
+        capture_output=True, text=True, encoding="utf-8",
+        env={**os.environ, "QP_SOFFICE": str(wrapper)}, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "3 PDF écrit(s)" in result.stdout
+    return root / "out", log
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def page_count(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+def test_one_libreoffice_run_for_the_batch(pdfs):
+    out, log = pdfs
+    assert sorted(p.name for p in out.glob("*.pdf")) == [
+        "aix-marseille-provence.pdf", "toulouse.pdf", "val-fictif.pdf"]
+    assert log.read_text().split() == ["run"]
+
+
+@pytest.mark.parametrize("slug", ["toulouse", "aix-marseille-provence", "val-fictif"])
+def test_pdf_reads_as_a_contract(pdfs, slug):
+    out, _ = pdfs
+    pdf = out / f"{slug}.pdf"
+    text = pdf_text(pdf)
+    flat = " ".join(text.split())
+    for heading in ("CONVENTION D’ENGAGEMENT QUARTIERS PRODUCTIFS", "Contexte",
+                    "Article 1. Objet de la convention",
+                    "Article 2. Engagements réciproques des parties",
+                    "Article 3. Gouvernance", "Article 4. Durée",
+                    "Annexe 1 – Gouvernance du projet", "Annexe 2 – Axes stratégiques",
+                    "Annexe 3 – Opérations"):
+        assert heading in flat, heading
+    pages = page_count(pdf)
+    assert 5 <= pages <= 12
+    for number in range(1, pages + 1):
+        assert f"Page {number} sur {pages}" in flat
+    # each annex opens its own page
+    for page in text.split("\f")[:pages]:
+        titles = [t for t in ("Annexe 1 –", "Annexe 2 –", "Annexe 3 –") if t in page]
+        assert len(titles) <= 1
+    assert "**" not in flat and "{{" not in flat and "\ue000" not in flat
+
+
+def test_signature_blocks_in_the_pdf(pdfs):
+    out, _ = pdfs
+    toulouse = " ".join(pdf_text(out / "toulouse.pdf").split())
+    assert "Pour Toulouse Métropole" in toulouse and "Jean-Luc MOUDENC" in toulouse
+    assert "Président de Toulouse Métropole" in toulouse and "Nadia HAI" in toulouse
+    amp = " ".join(pdf_text(out / "aix-marseille-provence.pdf").split())
+    assert "Madame Nadia HAI" in amp and "Madame Martine VASSAL" in amp
+    assert "A Marseille, le …" in amp
+
+
+def test_operations_table_in_landscape(pdfs):
+    out, _ = pdfs
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "20", str(out / "val-fictif.pdf")],
+                          check=True, capture_output=True, text=True).stdout
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)
+    assert float(sizes[0][0]) < float(sizes[0][1])  # A4 portrait
+    assert float(sizes[-1][0]) > float(sizes[-1][1])  # annex 3: landscape
+    text = " ".join(pdf_text(out / "val-fictif.pdf").split())
+    assert "4 050 000,50 €" in text.replace("\u202f", " ").replace("\u00a0", " ")
