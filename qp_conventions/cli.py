@@ -11,25 +11,33 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from typer import rich_utils
 from typer.core import TyperCommand, TyperGroup
 
 from .errors import InvalidTerritory, Problem, QPError
 
-# Typer's own words, in French.
-rich_utils.OPTIONS_PANEL_TITLE = "Options"
-rich_utils.ARGUMENTS_PANEL_TITLE = "Arguments"
-rich_utils.COMMANDS_PANEL_TITLE = "Commandes"
-rich_utils.ERRORS_PANEL_TITLE = "Erreur"
-rich_utils.ABORTED_TEXT = "Interrompu."
-rich_utils.DEFAULT_STRING = "[par défaut : {}]"
-rich_utils.REQUIRED_LONG_STRING = "[obligatoire]"
-rich_utils.RICH_HELP = "Essayez [blue]'{command_path} {help_option}'[/] pour l'aide."
-
 HELP_TEXT = "Affiche cette aide et quitte."
 
 
+def _french_typer() -> None:
+    """Typer's own words, in French. Its help formatter (and rich) is imported only
+    when help is shown: importing it up front doubled the start-up time of every command."""
+    from typer import rich_utils
+
+    rich_utils.OPTIONS_PANEL_TITLE = "Options"
+    rich_utils.ARGUMENTS_PANEL_TITLE = "Arguments"
+    rich_utils.COMMANDS_PANEL_TITLE = "Commandes"
+    rich_utils.ERRORS_PANEL_TITLE = "Erreur"
+    rich_utils.ABORTED_TEXT = "Interrompu."
+    rich_utils.DEFAULT_STRING = "[par défaut : {}]"
+    rich_utils.REQUIRED_LONG_STRING = "[obligatoire]"
+    rich_utils.RICH_HELP = "Essayez [blue]'{command_path} {help_option}'[/] pour l'aide."
+
+
 class _FrenchHelp:
+    def format_help(self, ctx, formatter):
+        _french_typer()
+        return super().format_help(ctx, formatter)
+
     def get_help_option(self, ctx):  # click hard-codes « Show this message and exit. »
         option = super().get_help_option(ctx)
         if option is not None:

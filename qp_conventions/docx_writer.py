@@ -128,33 +128,40 @@ def load_reference(path: Path) -> Reference:
     )
 
 
+_RUN_PROPS = {(False, False): "", (True, False): "<w:rPr><w:b/></w:rPr>",
+              (False, True): '<w:rPr><w:highlight w:val="yellow"/></w:rPr>',
+              (True, True): '<w:rPr><w:b/><w:highlight w:val="yellow"/></w:rPr>'}
+_BREAKS = re.compile(r"(\n|\t)")
+
+
 def _runs(segments: list[Segment]) -> str:
     out = []
     for segment in segments:
-        props = ""
-        if segment.bold or segment.missing:
-            props = "<w:rPr>" + ("<w:b/>" if segment.bold else "") + (
-                '<w:highlight w:val="yellow"/>' if segment.missing else "") + "</w:rPr>"
-        content = []
-        for piece in re.split(r"(\n|\t)", segment.text):
-            if piece == "\n":
-                content.append("<w:br/>")
-            elif piece == "\t":
-                content.append("<w:tab/>")
-            elif piece:
-                content.append(f'<w:t xml:space="preserve">{escape(piece)}</w:t>')
-        out.append(f"<w:r>{props}{''.join(content)}</w:r>")
+        text = segment.text
+        if "\n" in text or "\t" in text:
+            content = "".join(
+                "<w:br/>" if piece == "\n" else "<w:tab/>" if piece == "\t" else
+                f'<w:t xml:space="preserve">{escape(piece)}</w:t>'
+                for piece in _BREAKS.split(text) if piece)
+        else:
+            content = f'<w:t xml:space="preserve">{escape(text)}</w:t>' if text else ""
+        out.append(f"<w:r>{_RUN_PROPS[segment.bold, segment.missing]}{content}</w:r>")
     return "".join(out)
 
 
-def _paragraph(style_id: str, segments: list[Segment], *, align: str = "",
-               no_page_break: bool = False) -> str:
+@functools.lru_cache(maxsize=None)
+def _paragraph_start(style_id: str, align: str, no_page_break: bool) -> str:
     props = f"<w:pStyle w:val={quoteattr(style_id)}/>"
     if no_page_break:
         props += '<w:pageBreakBefore w:val="0"/>'
     if align:
         props += f'<w:jc w:val="{align}"/>'
-    return f"<w:p><w:pPr>{props}</w:pPr>{_runs(segments)}</w:p>"
+    return f"<w:p><w:pPr>{props}</w:pPr>"
+
+
+def _paragraph(style_id: str, segments: list[Segment], *, align: str = "",
+               no_page_break: bool = False) -> str:
+    return _paragraph_start(style_id, align, no_page_break) + _runs(segments) + "</w:p>"
 
 
 def _column_widths(block: Block, total: int) -> list[int]:

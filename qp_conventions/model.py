@@ -28,7 +28,8 @@ MAX_TEXT = 4000
 
 
 def is_to_complete(value: Any) -> bool:
-    if not isinstance(value, str):
+    # cheap test first: this runs on every text of every territory
+    if not isinstance(value, str) or len(value) > 24 or value.lstrip()[:1] not in "aAàÀ":
         return False
     folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
     return " ".join(folded.replace("_", " ").split()) == "a completer"

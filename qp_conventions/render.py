@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from . import french, programme
 from .departements import of_departement
-from .model import STATUS_LABELS, Territory, is_to_complete
+from .model import STATUS_LABELS, Territory
 
 OPEN, CLOSE = "\ue000", "\ue001"
 _MARKER = re.compile(f"{OPEN}(\\d+){CLOSE}")
@@ -117,24 +117,18 @@ def _environment(directory: Path):
     return env
 
 
-def _context_value(model: Any, label: str = "", required: bool = False) -> Any:
-    """Plain data for the templates; a missing fact (see `validate.missing_facts`)
-    becomes Missing, which prints as a highlighted placeholder."""
-    from pydantic import BaseModel
+def _context(territory: Territory) -> dict:
+    """Plain data for the templates (pydantic's own fast dump); each missing fact (see
+    `validate.missing_facts`) becomes Missing, printed as a highlighted placeholder."""
+    from .validate import missing_facts
 
-    from .validate import missing_label
-
-    if isinstance(model, BaseModel):
-        out = {}
-        for name, info in type(model).model_fields.items():
-            out[name] = _context_value(getattr(model, name), missing_label(type(model), name),
-                                       "a_completer" in (info.json_schema_extra or {}))
-        return out
-    if isinstance(model, list):
-        return [_context_value(item, label) for item in model]
-    if (model is None and required) or is_to_complete(model):
-        return Missing(label)
-    return model
+    data = territory.model_dump()
+    for loc, label in missing_facts(territory):
+        parent = data
+        for part in loc[:-1]:
+            parent = parent[part]
+        parent[loc[-1]] = Missing(label)
+    return data
 
 
 def build_context(territory: Territory) -> dict:
@@ -143,7 +137,7 @@ def build_context(territory: Territory) -> dict:
     def wording(text: str) -> Markup:
         return Markup(text)  # the programme's own words: typography applies, as in templates
 
-    ctx = _context_value(territory)
+    ctx = _context(territory)
     partner = programme.PARTNERS.get(territory.chef_de_file) if territory.chef_de_file else None
     operations = ctx["annexe_3_operations"]
     total_cost = sum((op.cout_total for op in territory.annexe_3_operations), Decimal(0))
@@ -209,7 +203,7 @@ def render_markdown(territory: Territory) -> tuple[list[str], list]:
 def _tokens(markdown: str) -> tuple:
     # Values are markers, so a part's Markdown is the same for every territory that takes
     # the same branches of the model: the convention is parsed once per process.
-    return tuple(_parser().parse(markdown))
+    return tuple((tok, _pattern(tok)) for tok in _parser().parse(markdown))
 
 
 @functools.lru_cache(maxsize=1)
@@ -223,39 +217,54 @@ def _parser():
     return md
 
 
-def _segments(inline, values: list) -> list[Segment]:
-    """The runs of one inline token: the model's text gets French typography, values
-    are put back exactly as written, missing facts become highlighted placeholders."""
-    out: list[Segment] = []
+def _pattern(inline) -> tuple[tuple[str | int, bool], ...]:
+    """An inline token as (piece, bold) pairs: the model's text with French typography
+    already applied, or the index of a value. Tokens are cached with their Markdown, so
+    this work is done once per shape of text, not once per document."""
+    if inline.type != "inline":
+        return ()
+    out: list[tuple[str | int, bool]] = []
     bold = False
     for child in inline.children or []:
         if child.type == "strong_open":
             bold = True
         elif child.type == "strong_close":
             bold = False
-        elif child.type in ("softbreak",):
-            out.append(Segment(" ", bold))
+        elif child.type == "softbreak":
+            out.append((" ", bold))
         elif child.type == "hardbreak":
-            out.append(Segment("\n", bold))
+            out.append(("\n", bold))
         else:
             text = child.content
             pos = 0
             for match in _MARKER.finditer(text):
                 if match.start() > pos:
-                    out.append(Segment(french.typography(text[pos:match.start()]), bold))
-                value = values[int(match.group(1))]
-                if isinstance(value, Missing):
-                    out.append(Segment(value.placeholder(), bold, missing=True))
-                else:
-                    out.append(Segment(value, bold))
+                    out.append((french.typography(text[pos:match.start()]), bold))
+                out.append((int(match.group(1)), bold))
                 pos = match.end()
             if pos < len(text):
-                out.append(Segment(french.typography(text[pos:]), bold))
+                out.append((french.typography(text[pos:]), bold))
+    return tuple(out)
+
+
+def _segments(pattern: tuple, values: list) -> list[Segment]:
+    """The runs of one inline token: the model's text gets French typography, values
+    are put back exactly as written, missing facts become highlighted placeholders."""
+    out: list[Segment] = []
+    for piece, bold in pattern:
+        if isinstance(piece, str):
+            out.append(Segment(piece, bold))
+            continue
+        value = values[piece]
+        if isinstance(value, Missing):
+            out.append(Segment(value.placeholder(), bold, missing=True))
+        else:
+            out.append(Segment(value, bold))
     return out
 
 
 def to_blocks(parts: list[str], values: list) -> list[Block]:
-    tokens = [tok for part in parts for tok in _tokens(part)]
+    tokens = [pair for part in parts for pair in _tokens(part)]
     blocks: list[Block] = []
     list_depth = 0
     heading: str | None = None
@@ -264,7 +273,7 @@ def to_blocks(parts: list[str], values: list) -> list[Block]:
     signatures: Block | None = None
     column: list | None = None
     seen_title = False
-    for tok in tokens:
+    for tok, pattern in tokens:
         t = tok.type
         if t == "heading_open":
             if tok.tag == "h1":
@@ -309,7 +318,7 @@ def to_blocks(parts: list[str], values: list) -> list[Block]:
             signatures.columns.append(column)
             column = None
         elif t == "inline":
-            segments = _segments(tok, values)
+            segments = _segments(pattern, values)
             if row is not None:
                 row.append(segments)
             elif column is not None:
