@@ -146,3 +146,9 @@ def test_without_libreoffice_the_docx_are_still_written(tmp_path):
     assert "LibreOffice est introuvable : les documents Word ont été écrits" in result.stderr
     assert "apt-get install libreoffice-writer" in result.stderr
     assert (tmp_path / "toulouse.docx").is_file() and not (tmp_path / "toulouse.pdf").exists()
+
+
+def test_the_repository_out_folder_is_up_to_date(qp):
+    """out/ is committed so that reviewers see each document change; it must match."""
+    result = qp("generate", "--all", "--check", "-t", ROOT / "territories", "-o", ROOT / "out")
+    assert result.code == 0, result.out + result.err
