@@ -132,6 +132,9 @@ def generate(
     pdf: bool = typer.Option(False, "--pdf", help="Écrit aussi une copie PDF (LibreOffice)."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0,
                              help="Processus en parallèle (0 : automatique)."),
+    force: bool = typer.Option(
+        False, "--force",
+        help="Remplace aussi un document modifié à la main, gardé à côté en copie."),
 ) -> None:
     """Écrit out/<territoire>.docx : la convention suivie de ses trois annexes."""
     from . import core
@@ -150,16 +153,31 @@ def generate(
         _check(paths, out, complete=all_, jobs=jobs)
         return
     outcomes = _with_progress(
-        len(paths), lambda report: core.generate(paths, out, jobs=jobs, on_outcome=report))
-    failed = [o for o in outcomes if o.status == core.FAILED]
+        len(paths),
+        lambda report: core.generate(paths, out, jobs=jobs, force=force, on_outcome=report))
+    failed = [o for o in outcomes if o.status in (core.FAILED, core.EDITED)]
+    stderr = _console(stderr=True)
     for outcome in failed:  # every error, together, at the end
         for problem in outcome.errors:
             _print_problem(problem)
-        _console(stderr=True).print(f"[red]{outcome.slug} : rien n'a été écrit[/]")
+        if outcome.status == core.EDITED:
+            stderr.print(
+                f"[red]{outcome.target} a été modifié depuis que qp l'a écrit (ouvert et "
+                f"enregistré dans Word ?) : il n'est pas remplacé. Pour le remplacer, "
+                f"relancez avec --force : le document modifié sera gardé sous "
+                f"{outcome.target.with_name(outcome.target.stem + '.modifie-a-la-main.docx')}.[/]")
+        else:
+            stderr.print(f"[red]{outcome.slug} : rien n'a été écrit[/]")
+    for outcome in outcomes:
+        if outcome.backup is not None:
+            _console().print(f"[yellow]{outcome.target} avait été modifié à la main : "
+                             f"copie gardée sous {outcome.backup}[/]")
     counts = {status: sum(o.status == status for o in outcomes)
-              for status in (core.WRITTEN, core.UNCHANGED, core.FAILED)}
+              for status in (core.WRITTEN, core.UNCHANGED, core.EDITED, core.FAILED)}
+    edited = f", {counts[core.EDITED]} modifié(s) à la main" if counts[core.EDITED] else ""
     _console().print(f"{len(outcomes)} document(s) : {counts[core.WRITTEN]} écrit(s), "
-                     f"{counts[core.UNCHANGED]} inchangé(s), {counts[core.FAILED]} en échec")
+                     f"{counts[core.UNCHANGED]} inchangé(s){edited}, "
+                     f"{counts[core.FAILED]} en échec")
     if pdf:
         from .pdf import convert
 
@@ -181,7 +199,7 @@ def _with_progress(total: int, run):
 
     if not console.is_terminal or total == 1:
         def report(outcome):
-            colour = "red" if outcome.status == "échec" else "default"
+            colour = "default" if outcome.status in ("écrit", "inchangé") else "red"
             console.print(f"[{colour}]{outcome.status} : {outcome.target}[/]{missing_note(outcome)}")
         return run(report)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

@@ -124,30 +124,61 @@ def _build_all(paths: list[Path], jobs: int) -> Iterator[Built]:
 class Outcome:
     slug: str
     target: Path
-    status: str  # WRITTEN, UNCHANGED, FAILED (generate) or MISSING, STALE, EXTRA (check)
+    status: str  # WRITTEN, UNCHANGED, EDITED, FAILED (generate); MISSING, STALE, EXTRA (check)
     warnings: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
+    backup: Path | None = None  # where a hand-edited document was kept (--force)
 
 
-def generate(paths: list[Path], out: Path, *, jobs: int = 0,
+EDITED = "modifié à la main"
+_CHUNK = 16  # documents written between two saves of the manifest
+
+
+def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False,
              on_outcome: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
     """Write out/<slug>.docx for each territory. A territory in error writes nothing and
-    does not stop the others; a document identical to the one in place is not rewritten."""
-    from .output import remove_stale_temporaries, write_atomic
+    does not stop the others; a document identical to the one in place is not rewritten;
+    a document changed by hand since qp wrote it is kept, or with `force` moved aside."""
+    from itertools import islice
+
+    from .output import Manifest, backup_name, remove_stale_temporaries, write_atomic
 
     remove_stale_temporaries(out)
-    outcomes = []
-    for built in _build_all(paths, jobs):
-        target = out / f"{built.path.stem}.docx"
-        if built.data is None:
-            outcome = Outcome(built.path.stem, target, FAILED, errors=built.errors)
-        elif target.is_file() and target.read_bytes() == built.data:
-            outcome = Outcome(built.path.stem, target, UNCHANGED, built.warnings)
-        else:
-            write_atomic(target, built.data)
-            outcome = Outcome(built.path.stem, target, WRITTEN, built.warnings)
-        outcomes.append(outcome)
-        on_outcome(outcome)
+    manifest = Manifest(out)
+    outcomes: list[Outcome] = []
+    built_all = _build_all(paths, jobs)
+    while chunk := list(islice(built_all, _CHUNK)):
+        pending = []
+        for built in chunk:
+            target = out / f"{built.path.stem}.docx"
+            if built.data is None:
+                outcomes.append(Outcome(built.path.stem, target, FAILED, errors=built.errors))
+                continue
+            current = target.read_bytes() if target.is_file() else None
+            if current == built.data:
+                manifest.settle(target.name, built.data)
+                outcomes.append(Outcome(built.path.stem, target, UNCHANGED, built.warnings))
+            elif current is not None and not manifest.written_by_us(target.name, current) \
+                    and not force:
+                outcomes.append(Outcome(built.path.stem, target, EDITED, built.warnings))
+            else:
+                backup = None
+                if current is not None and not manifest.written_by_us(target.name, current):
+                    backup = backup_name(target)
+                manifest.expect(target.name, built.data)
+                pending.append((built, target, backup))
+        if pending:
+            manifest.save()  # first accept both contents: a kill now leaves either
+            for built, target, backup in pending:
+                if backup is not None:
+                    os.replace(target, backup)
+                write_atomic(target, built.data)
+                manifest.settle(target.name, built.data)
+                outcomes.append(Outcome(built.path.stem, target, WRITTEN, built.warnings,
+                                        backup=backup))
+        for outcome in outcomes[-len(chunk):]:
+            on_outcome(outcome)
+    manifest.save()
     return outcomes
 
 
@@ -172,7 +203,8 @@ def check(paths: list[Path], out: Path, *, complete: bool, jobs: int = 0,
         outcomes.append(outcome)
         on_outcome(outcome)
     if complete and out.is_dir():
-        for extra in sorted(p for p in out.glob("*.docx") if p.name not in expected):
+        for extra in sorted(p for p in out.glob("*.docx")
+                            if p.name not in expected and ".modifie-a-la-main" not in p.name):
             outcome = Outcome(extra.stem, extra, EXTRA)
             outcomes.append(outcome)
             on_outcome(outcome)

@@ -50,3 +50,62 @@ def remove_stale_temporaries(folder: Path) -> None:
     if folder.is_dir():
         for leftover in folder.glob(".*.tmp"):
             leftover.unlink(missing_ok=True)
+
+
+MANIFEST = ".qp-manifest.json"
+
+
+def digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+class Manifest:
+    """What qp wrote in a folder: for each document, the hashes of the contents qp put
+    there. A document whose hash is not listed was changed by someone else (opened and
+    saved in Word) and is never replaced silently.
+
+    While a batch is writing, a document's entry lists both its old and its new hash,
+    so that a run killed half-way leaves a manifest that accepts either file."""
+
+    def __init__(self, folder: Path):
+        import json
+
+        self.path = folder / MANIFEST
+        try:
+            self.files: dict[str, list[str]] = json.loads(self.path.read_text("utf-8"))["files"]
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            self.files = {}
+        self._saved = {k: list(v) for k, v in self.files.items()}
+
+    def written_by_us(self, name: str, data: bytes) -> bool:
+        return digest(data) in self.files.get(name, [])
+
+    def expect(self, name: str, data: bytes) -> None:
+        known = self.files.get(name, [])
+        self.files[name] = sorted(set(known[-1:]) | {digest(data)})
+
+    def settle(self, name: str, data: bytes) -> None:
+        self.files[name] = [digest(data)]
+
+    def save(self) -> None:
+        """Write the manifest if it changed (a run that writes nothing leaves it alone)."""
+        import json
+
+        if self.files == self._saved:
+            return
+        self._saved = {k: list(v) for k, v in self.files.items()}
+        text = json.dumps({"version": 1, "files": dict(sorted(self.files.items()))},
+                          indent=1, sort_keys=True) + "\n"
+        write_atomic(self.path, text.encode("utf-8"))
+
+
+def backup_name(target: Path) -> Path:
+    """Where a hand-edited document is kept when --force replaces it."""
+    candidate = target.with_name(f"{target.stem}.modifie-a-la-main{target.suffix}")
+    number = 2
+    while candidate.exists():
+        candidate = target.with_name(f"{target.stem}.modifie-a-la-main-{number}{target.suffix}")
+        number += 1
+    return candidate

@@ -27,7 +27,7 @@ def test_two_runs_give_identical_bytes_even_with_the_clock_moved(qp, tmp_path, m
     monkeypatch.setattr(time, "time", lambda: later)
     monkeypatch.setattr(time, "localtime", lambda t=None: time.gmtime(later))
     assert qp("generate", "--all", "-t", ROOT / "territories", "-o", tmp_path / "b").code == 0
-    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    names = sorted(p.name for p in (tmp_path / "a").glob("*.docx"))
     assert len(names) == 14
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
@@ -46,6 +46,7 @@ def test_second_run_reports_unchanged_and_keeps_files(qp, tmp_path):
     territories = copy_territories(tmp_path)
     assert qp("generate", "--all", "-t", territories, "-o", "out").code == 0
     before = {p.name: p.stat().st_mtime_ns for p in Path("out").iterdir()}
+    assert ".qp-manifest.json" in before
     result = qp("generate", "--all", "-t", territories, "-o", "out")
     assert result.code == 0
     assert "14 document(s) : 0 écrit(s), 14 inchangé(s), 0 en échec" in result.out
@@ -98,7 +99,7 @@ def test_parallel_batch_gives_the_same_files(qp, tmp_path):
     territories = copy_territories(tmp_path)
     assert qp("generate", "--all", "-t", territories, "-o", "one", "--jobs", "1").code == 0
     assert qp("generate", "--all", "-t", territories, "-o", "two", "--jobs", "2").code == 0
-    for document in Path("one").iterdir():
+    for document in Path("one").glob("*.docx"):
         assert document.read_bytes() == (Path("two") / document.name).read_bytes()
 
 
@@ -109,14 +110,17 @@ def test_killed_batch_leaves_old_or_new_files_only(tmp_path):
     for i in range(150):
         (territories / f"t{i:03}.yaml").write_text(source, encoding="utf-8")
     out = tmp_path / "out"
-    out.mkdir()
-    for i in range(150):
-        (out / f"t{i:03}.docx").write_bytes(b"old")
+    subprocess.run([sys.executable, "-m", "qp_conventions", "generate", "--all",
+                    "-t", str(territories), "-o", str(out)], check=True, capture_output=True)
+    old = (out / "t000.docx").read_bytes()
+    for i in range(150):  # the data change: every document is to be rewritten
+        (territories / f"t{i:03}.yaml").write_text(
+            source.replace("exemplaires: 3", "exemplaires: 4"), encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", "qp_conventions", "generate", "--all", "--jobs", "1",
          "-t", str(territories), "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
-    while time.time() < deadline and all(p.read_bytes() == b"old" for p in out.glob("t*.docx")):
+    while time.time() < deadline and all(p.read_bytes() == old for p in out.glob("t*.docx")):
         time.sleep(0.005)
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -126,14 +130,19 @@ def test_killed_batch_leaves_old_or_new_files_only(tmp_path):
     new = (tmp_path / "ref" / "t000.docx").read_bytes()
     contents = [p.read_bytes() for p in sorted(out.glob("t*.docx"))]
     assert len(contents) == 150
-    assert all(c in (b"old", new) for c in contents)
+    assert new != old
+    assert all(c in (old, new) for c in contents)
     assert 0 < contents.count(new) < 150, "the batch was not interrupted half-way"
     with zipfile.ZipFile(out / "t000.docx") as archive:
         assert archive.testzip() is None
-    # A later run clears the temporary files the killed one left behind.
-    subprocess.run([sys.executable, "-m", "qp_conventions", "generate", "t001",
-                    "-t", str(territories), "-o", str(out)], check=True, capture_output=True)
+    # A later run clears the temporary files the killed one left behind, and takes every
+    # document, old or new, as its own (none is mistaken for a hand-edited one).
+    result = subprocess.run([sys.executable, "-m", "qp_conventions", "generate", "--all",
+                             "-t", str(territories), "-o", str(out)], capture_output=True,
+                            text=True, encoding="utf-8")
+    assert result.returncode == 0, result.stderr
     assert not list(out.glob(".*.tmp"))
+    assert all(p.read_bytes() == new for p in out.glob("t*.docx"))
 
 
 def test_without_libreoffice_the_docx_are_still_written(tmp_path):
