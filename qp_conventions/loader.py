@@ -22,7 +22,7 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
 
 # XML 1.0 forbids these (python-docx would crash on them); tab, LF and CR are allowed.
-_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass
@@ -115,7 +115,7 @@ def read_text(path: Path) -> str:
         )]) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     problems = []
-    for match in _FORBIDDEN_CHARS.finditer(text):
+    for match in FORBIDDEN_CHARS.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
         problems.append(_problem(
@@ -146,7 +146,7 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
         return "alias (*nom) qui ne renvoie à aucune ancre (&nom)"
     if "expected <block end>" in problem or "did not find expected" in problem:
         return "indentation incohérente : alignez les clés de même niveau"
-    if "expected a single document" in problem:
+    if "expected a single document" in problem + context or "another document" in problem:
         return "un seul document par fichier : retirez le séparateur « --- » en trop"
     if "found character" in problem and "cannot start any token" in problem:
         char = problem.split("'")[1] if "'" in problem else "?"
@@ -174,6 +174,10 @@ def _walk(path: Path, root: Node) -> list[Problem]:
         key = id(node)
         if key in sizes:
             return sizes[key]
+        if node.tag not in _PLAIN_TAGS:
+            raise _TooLarge(node, f"balise YAML « {node.tag.replace(_YAML_TAG, '!!')} » refusée : "
+                                  "un fichier de territoire ne contient que des textes, nombres, "
+                                  "dates, listes et rubriques")
         if key in in_progress:
             raise _TooLarge(node, "alias récursif : une structure qui se contient elle-même")
         in_progress.add(key)
@@ -210,25 +214,37 @@ def _walk(path: Path, root: Node) -> list[Problem]:
     return problems
 
 
+_YAML_TAG = "tag:yaml.org,2002:"
+_PLAIN_TAGS = {_YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp",
+                                       "seq", "map")}
+
+
 class _TooLarge(Exception):
+    """The graph is refused as a whole (too large, recursive, or a foreign tag)."""
+
     def __init__(self, node: Node, message: str):
         self.node, self.message = node, message
 
 
-def _build(path: Path, loader: yaml.SafeLoader, node: Node, problems: list[Problem]) -> Any:
-    """Plain data from the graph. Keys stay the text as written (so `non:` is not a
+def _build(path: Path, loader: yaml.SafeLoader, node: Node, problems: list[Problem],
+           loc: tuple = ()) -> Any:
+    """Plain data from the graph. Keys stay the text as written (so `no:` is not a
     boolean key); scalar values keep YAML's types so that the model can explain them."""
     if isinstance(node, MappingNode):
-        return {k.value: _build(path, loader, v, problems) for k, v in node.value
+        return {k.value: _build(path, loader, v, problems, (*loc, k.value)) for k, v in node.value
                 if isinstance(k, ScalarNode)}
     if isinstance(node, SequenceNode):
-        return [_build(path, loader, item, problems) for item in node.value]
+        return [_build(path, loader, item, problems, (*loc, i)) for i, item in enumerate(node.value)]
     try:
         return loader.construct_object(node, deep=True)
     except (ValueError, yaml.YAMLError):
-        problems.append(_at(path, node.start_mark,
-                            f"valeur « {node.value} » illisible (date impossible ?) : "
-                            "écrivez une date AAAA-MM-JJ ou mettez le texte entre guillemets"))
+        from .validate import field_path
+
+        problems.append(Problem(path, node.start_mark.line + 1, node.start_mark.column + 1,
+                                field_path(loc),
+                                f"valeur « {node.value} » illisible (date impossible ?) : "
+                                "écrivez une date AAAA-MM-JJ existante, ou mettez le texte "
+                                "entre guillemets"))
         return None
 
 
@@ -256,7 +272,7 @@ def load_territory_file(path: Path) -> LoadedFile:
             _raise_yaml_error(path, exc)
     if root is None:
         raise InvalidTerritory([_problem(path, "fichier vide : il doit décrire un territoire "
-                                               "(voir l'exemple commenté du README)")])
+                                               "(voir l'exemple commenté du README)", 1, 1)])
     if not isinstance(root, MappingNode):
         kind = "une liste" if isinstance(root, SequenceNode) else "une simple valeur"
         raise InvalidTerritory([_at(path, root.start_mark,

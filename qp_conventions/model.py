@@ -23,6 +23,7 @@ from pydantic import (
 
 from . import programme
 from .departements import DEPARTEMENTS
+from .loader import FORBIDDEN_CHARS
 
 MAX_TEXT = 4000
 
@@ -50,9 +51,23 @@ def Completable(kind: Any) -> Any:
     return Annotated[Optional[kind], BeforeValidator(_none_if_to_complete)]
 
 
+def _printable(value: Any) -> Any:
+    """Text that Word can hold: line breaks as « \\n », no control character (one may
+    arrive through a YAML escape such as "\\x07", which the file scan cannot see)."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    bad = FORBIDDEN_CHARS.search(value)
+    if bad:
+        raise ValueError(f"caractère de contrôle interdit U+{ord(bad.group()):04X} dans le texte : "
+                         "supprimez-le")
+    return value
+
+
 Text = Annotated[
     str,
     Strict(),
+    BeforeValidator(_printable),
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT),
 ]
 # Free text may say « à compléter » anywhere: it stays a string, and validation and

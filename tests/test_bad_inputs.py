@@ -1,0 +1,242 @@
+"""Careless and hostile territory files: each gets its exact French message with file,
+line and column, exit code 1, no traceback, and out/ stays as it was.
+
+The files are in tests/bad_inputs/, each named after its mistake."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+
+BAD = Path(__file__).resolve().parent / "bad_inputs"
+
+# file -> every error line `qp` must print for it (after « territories/<file>: »)
+CASES = {
+    'alias_recursif.yaml': [
+        '4:16: erreur : alias récursif : une structure qui se contient elle-même',
+    ],
+    'axe_inconnu.yaml': [
+        '12:10: erreur : annexe_3_operations[1].axe : axe « A2 » inconnu (vouliez-vous dire « A1 » ?) : axes déclarés : A1',
+    ],
+    'caractere_de_controle.yaml': [
+        "2:28: erreur : caractère de contrôle interdit U+000B (invisible, souvent issu d'un copier-coller) : supprimez-le",
+    ],
+    'cle_en_double.yaml': [
+        "6:1: erreur : chef_de_file : clé « chef_de_file » en double dans la même rubrique (lignes 4 et 6) : ne gardez qu'une des deux",
+    ],
+    'cle_mal_orthographiee.yaml': [
+        '1:1: erreur : intercommunalite.departements : rubrique obligatoire « departements » absente',
+        '3:3: erreur : intercommunalite.departement : clé inconnue « departement » : vouliez-vous dire « departements » ?',
+    ],
+    'code_operation_en_double.yaml': [
+        "23:11: erreur : annexe_3_operations[2].code : code d'opération « OP1 » déjà utilisé par l'opération n°1",
+    ],
+    'date_a_la_francaise.yaml': [
+        '5:9: erreur : signature.date : date « 22/09/2021 » illisible : écrivez-la AAAA-MM-JJ, sans guillemets (par exemple 2021-09-22)',
+    ],
+    'date_au_lieu_de_texte.yaml': [
+        '5:9: erreur : signature.lieu : texte attendu, mais YAML a lu une date : mettez la valeur entre guillemets, par exemple "2021-09-22"',
+    ],
+    'date_impossible.yaml': [
+        '5:9: erreur : signature.date : valeur « 2021-02-30 » illisible (date impossible ?) : écrivez une date AAAA-MM-JJ existante, ou mettez le texte entre guillemets',
+    ],
+    'departement_inconnu.yaml': [
+        '3:18: erreur : intercommunalite.departements[1] : département « Loirette » inconnu (vouliez-vous dire « Loiret » ?) : écrivez son nom officiel, sans article, par exemple « Haute-Garonne » ou « La Réunion »',
+    ],
+    'deux_documents.yaml': [
+        '4:1: erreur : un seul document par fichier : retirez le séparateur « --- » en trop',
+    ],
+    'domaine_inconnu.yaml': [
+        '7:14: erreur : annexe_2_axes[1].domaine : valeur « commerce » non reconnue (vouliez-vous dire « commerce_artisanat » ?) : valeurs possibles : entrepreneuriat, commerce_artisanat, activites_productives',
+    ],
+    'encodage_windows.yaml': [
+        "2:20: erreur : le fichier n'est pas encodé en UTF-8 (octet 0xE9 illisible) : enregistrez-le en UTF-8 (dans le Bloc-notes : « Enregistrer sous », Codage « UTF-8 »)",
+    ],
+    'exemplaires_en_lettres.yaml': [
+        '5:16: erreur : signature.exemplaires : nombre entier attendu',
+    ],
+    'financement_faux.yaml': [
+        '15:5: erreur : annexe_3_operations[1].financements : le plan de financement totalise 1\u202f200\u202f000\xa0€ mais le coût total est de 1\u202f250\u202f000\xa0€ (écart : 50\u202f000\xa0€)',
+    ],
+    'guillemet_non_ferme.yaml': [
+        '4:1: erreur : guillemets non fermés (ouverts ligne 2) : fermez-les sur la même valeur',
+    ],
+    'heure_sexagesimale.yaml': [
+        '25:16: erreur : annexe_1_gouvernance[1].frequence : texte attendu, mais YAML a lu un nombre : mettez la valeur entre guillemets, par exemple "1:30"',
+    ],
+    'liste_au_lieu_de_rubrique.yaml': [
+        '1:1: erreur : intercommunalite : rubrique attendue (des « clé: valeur » indentées en dessous), mais la valeur est une liste',
+    ],
+    'liste_en_tete.yaml': [
+        '1:1: erreur : le fichier doit être une suite de « clé: valeur » (il contient une liste)',
+    ],
+    'milliard_de_rires.yaml': [
+        '9:4: erreur : structure démesurée (plus de 200000 valeurs une fois les alias développés) : fichier refusé',
+    ],
+    'montant_en_texte.yaml': [
+        "14:17: erreur : annexe_3_operations[1].cout_total : montant « 1 250 000 € » illisible : écrivez un nombre d'euros sans espace ni symbole, avec un point pour les centimes (par exemple 1250000 ou 1250000.50)",
+    ],
+    'montant_trois_decimales.yaml': [
+        '14:17: erreur : annexe_3_operations[1].cout_total : montant « 1250000.555 » : deux décimales au plus (les centimes)',
+    ],
+    'nombre_au_lieu_de_texte.yaml': [
+        '2:8: erreur : intercommunalite.nom : texte attendu, mais YAML a lu un nombre : mettez la valeur entre guillemets, par exemple "12345"',
+    ],
+    'objet_python.yaml': [
+        '4:15: erreur : balise YAML « !!python/object/apply:os.system » refusée : un fichier de territoire ne contient que des textes, nombres, dates, listes et rubriques',
+    ],
+    'operation_finit_avant_de_commencer.yaml': [
+        "21:10: erreur : annexe_3_operations[1].fin : l'opération finit (31/12/2021) avant de commencer (01/01/2022)",
+    ],
+    'oui_non.yaml': [
+        '25:16: erreur : annexe_1_gouvernance[1].frequence : texte attendu, mais YAML a lu un oui/non (booléen) : mettez la valeur entre guillemets, par exemple "no"',
+    ],
+    'partenaire_inconnu.yaml': [
+        '4:15: erreur : chef_de_file : valeur « bpi » non reconnue (vouliez-vous dire « bpifrance » ?) : valeurs possibles : anct, anru, banque_des_territoires, bpifrance',
+    ],
+    'pilotage_mal_ecrit.yaml': [
+        '4:11: erreur : pilotage : valeur « equipe projet » non reconnue (vouliez-vous dire « equipe_projet » ?) : valeurs possibles : coordonnateur, equipe_projet',
+    ],
+    'prefet_hors_territoire.yaml': [
+        "5:23: erreur : etat.prefet_departement : le département du préfet « Nord » n'est pas parmi ceux de l'intercommunalité (Loiret)",
+    ],
+    'rubrique_obligatoire_absente.yaml': [
+        '1:1: erreur : intercommunalite : rubrique obligatoire « intercommunalite » absente',
+    ],
+    'seulement_commentaires.yaml': [
+        "1:1: erreur : fichier vide : il doit décrire un territoire (voir l'exemple commenté du README)",
+    ],
+    'signature_avant_labellisation.yaml': [
+        '5:9: erreur : signature.date : la signature (15/01/2021) ne peut précéder la labellisation (18/03/2021)',
+    ],
+    'tabulation.yaml': [
+        "2:1: erreur : tabulation dans l'indentation : indentez uniquement avec des espaces",
+    ],
+    'vide.yaml': [
+        "1:1: erreur : fichier vide : il doit décrire un territoire (voir l'exemple commenté du README)",
+    ],
+}
+
+
+def test_the_corpus_is_complete():
+    assert sorted(p.name for p in BAD.glob("*.yaml")) == sorted(CASES)
+    assert len(CASES) >= 25
+
+
+@pytest.fixture
+def earlier_out(qp, tmp_path) -> Path:
+    """An out/ folder holding a document qp wrote earlier, with its manifest."""
+    folder = tmp_path / "earlier"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "val-fictif.yaml", folder / "cas.yaml")
+    assert qp("generate", "cas", "-t", folder, "-o", tmp_path / "out").code == 0
+    return tmp_path / "out"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_file_is_refused_with_its_located_message(name, qp, tmp_path, earlier_out):
+    territories = tmp_path / "territories"
+    territories.mkdir()
+    shutil.copy(BAD / name, territories / "cas.yaml")
+    before = snapshot(earlier_out)
+
+    started = time.perf_counter()
+    result = qp("generate", "cas", "-t", territories, "-o", earlier_out)
+    elapsed = time.perf_counter() - started
+
+    assert result.code == 1
+    errors = [line for line in result.err.splitlines() if ": erreur :" in line]
+    assert errors == [f"{territories / 'cas.yaml'}:{expected}" for expected in CASES[name]]
+    assert "Traceback" not in result.out + result.err
+    assert "cas : rien n'a été écrit" in result.err
+    assert snapshot(earlier_out) == before
+    assert elapsed < 1.0  # the billion laughs included
+
+    validated = qp("validate", BAD / name)
+    assert validated.code == 1
+    assert [line for line in validated.err.splitlines() if ": erreur :" in line] == [
+        f"{BAD / name}:{expected}" for expected in CASES[name]]
+
+
+def test_file_over_one_mebibyte_is_refused(qp, tmp_path):
+    big = tmp_path / "gros.yaml"
+    big.write_text("intercommunalite:\n  nom: x\n  departements: [Loiret]\n# "
+                   + "x" * (1024 * 1024) + "\n", encoding="utf-8")
+    result = qp("validate", big)
+    assert result.code == 1
+    assert (f"{big}: erreur : fichier trop volumineux ({big.stat().st_size} octets) : "
+            "un fichier de territoire ne dépasse pas 1024 Kio") in result.err
+
+
+def test_windows_file_with_bom_and_crlf_validates_and_generates(qp, tmp_path):
+    source = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8")
+    territories = tmp_path / "territories"
+    territories.mkdir()
+    (territories / "windows.yaml").write_bytes(
+        "\ufeff".encode("utf-8") + source.replace("\n", "\r\n").encode("utf-8"))
+    assert qp("validate", territories).code == 0
+    result = qp("generate", "windows", "-t", territories, "-o", tmp_path / "out")
+    assert result.code == 0, result.err
+    reference = tmp_path / "ref"
+    reference.mkdir()
+    shutil.copy(FIXTURES / "val-fictif.yaml", reference / "windows.yaml")
+    assert qp("generate", "windows", "-t", reference, "-o", tmp_path / "out2").code == 0
+    assert (tmp_path / "out" / "windows.docx").read_bytes() == \
+        (tmp_path / "out2" / "windows.docx").read_bytes()
+
+
+def test_a_french_non_is_just_text(qp, tree):
+    """Only YAML 1.1's English words (no, off, yes…) are booleans; « non » is text."""
+    root = tree({"t/x.yaml": """
+        intercommunalite:
+          nom: la Communauté du Val-Fictif
+          nature: non
+          departements: [Loiret]
+        """})
+    assert qp("validate", root / "t").code == 0
+
+
+@pytest.mark.parametrize("slug", ["../toulouse", "/etc/passwd", "toulouse/../../x", "Toulouse",
+                                  "toulouse.yaml", ""])
+def test_slugs_that_leave_the_territories_folder_are_refused(qp, tmp_path, slug):
+    result = qp("generate", slug, "-o", tmp_path / "out")
+    assert result.code == 1
+    assert f"nom de territoire « {slug} » refusé" in result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_hand_edited_document_is_not_overwritten_without_force(qp, fictional, tmp_path):
+    out = tmp_path / "out"
+    assert qp("generate", "val-fictif", "-t", fictional, "-o", out).code == 0
+    document = out / "val-fictif.docx"
+    edited = document.read_bytes() + b"saved by Word"
+    document.write_bytes(edited)
+    source = fictional / "val-fictif.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace("exemplaires: 3", "exemplaires: 4"),
+                      encoding="utf-8")
+
+    refused = qp("generate", "val-fictif", "-t", fictional, "-o", out)
+    assert refused.code == 1
+    assert (f"{document} a été modifié depuis que qp l'a écrit (ouvert et enregistré dans "
+            "Word ?) : il n'est pas remplacé. Pour le remplacer, relancez avec --force : le "
+            f"document modifié sera gardé sous {out / 'val-fictif.modifie-a-la-main.docx'}.") \
+        in refused.err.replace("\n", " ")
+    assert document.read_bytes() == edited
+
+    forced = qp("generate", "val-fictif", "-t", fictional, "-o", out, "--force")
+    assert forced.code == 0
+    backup = out / "val-fictif.modifie-a-la-main.docx"
+    assert backup.read_bytes() == edited
+    assert f"copie gardée sous {backup}" in forced.out
+    assert document.read_bytes() != edited
+    # the backup is not mistaken for an extra document by --check
+    assert qp("generate", "--all", "--check", "-t", fictional, "-o", out).code == 0
