@@ -7,6 +7,9 @@ from __future__ import annotations
 import os
 import re
 import sys
+
+# qp uses no pydantic plugin: skip their discovery (an entry-point scan at every start).
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 from pathlib import Path
 from typing import List, Optional
 
@@ -73,17 +76,32 @@ TERRITORIES_OPTION = typer.Option(
     help="Dossier des fichiers de territoire.", show_default=True)
 
 
-def _console(stderr: bool = False):
+_consoles: dict = {}
+
+
+def _console(stream):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if stream not in _consoles:
+        _consoles[stream] = Console(file=stream, highlight=False, soft_wrap=True)
+    return _consoles[stream]
+
+
+def _say(*parts, err: bool = False) -> None:
+    """Print one message made of plain strings and (text, style) pairs. Texts are never
+    read as markup (a path or a value may hold « [ »). Colours through rich on a terminal;
+    plain lines elsewhere (CI logs, pipes), which also spares rich's import there."""
+    stream = sys.stderr if err else sys.stdout
+    if stream.isatty():
+        from rich.text import Text
+
+        _console(stream).print(Text.assemble(*parts))
+    else:
+        print("".join(p if isinstance(p, str) else p[0] for p in parts), file=stream, flush=True)
 
 
 def _print_problem(problem: Problem) -> None:
-    from rich.markup import escape
-
-    colour = "red" if problem.is_error else "yellow"
-    _console(stderr=True).print(f"[{colour}]{escape(problem.format())}[/]")
+    _say((problem.format(), "red" if problem.is_error else "yellow"), err=True)
 
 
 @app.command(cls=Command)
@@ -109,11 +127,11 @@ def validate(
             _print_problem(problem)
         errors += len(checked.errors)
         warnings += len(checked.warnings)
-    out = _console()
-    verdict = "[green]valide[/]" if not errors and not (strict and warnings) else "[red]invalide[/]"
-    out.print(f"{len(files)} fichier(s) vérifié(s) : {errors} erreur(s), "
-              f"{warnings} fait(s) à compléter — {verdict}"
-              + (" (mode strict)" if strict else ""))
+    valid = not errors and not (strict and warnings)
+    _say(f"{len(files)} fichier(s) vérifié(s) : {errors} erreur(s), "
+         f"{warnings} fait(s) à compléter — ",
+         ("valide", "green") if valid else ("invalide", "red"),
+         " (mode strict)" if strict else "")
     if errors or (strict and warnings):
         raise typer.Exit(1)
 
@@ -156,33 +174,31 @@ def generate(
         len(paths),
         lambda report: core.generate(paths, out, jobs=jobs, force=force, on_outcome=report))
     failed = [o for o in outcomes if o.status in (core.FAILED, core.EDITED)]
-    stderr = _console(stderr=True)
     for outcome in failed:  # every error, together, at the end
         for problem in outcome.errors:
             _print_problem(problem)
         if outcome.status == core.EDITED:
-            stderr.print(
-                f"[red]{outcome.target} a été modifié depuis que qp l'a écrit (ouvert et "
-                f"enregistré dans Word ?) : il n'est pas remplacé. Pour le remplacer, "
-                f"relancez avec --force : le document modifié sera gardé sous "
-                f"{outcome.target.with_name(outcome.target.stem + '.modifie-a-la-main.docx')}.[/]")
+            _say((f"{outcome.target} a été modifié depuis que qp l'a écrit (ouvert et "
+                  f"enregistré dans Word ?) : il n'est pas remplacé. Pour le remplacer, "
+                  f"relancez avec --force : le document modifié sera gardé sous "
+                  f"{outcome.target.with_name(outcome.target.stem + '.modifie-a-la-main.docx')}.",
+                  "red"), err=True)
         else:
-            stderr.print(f"[red]{outcome.slug} : rien n'a été écrit[/]")
+            _say((f"{outcome.slug} : rien n'a été écrit", "red"), err=True)
     for outcome in outcomes:
         if outcome.backup is not None:
-            _console().print(f"[yellow]{outcome.target} avait été modifié à la main : "
-                             f"copie gardée sous {outcome.backup}[/]")
+            _say((f"{outcome.target} avait été modifié à la main : copie gardée sous "
+                  f"{outcome.backup}", "yellow"))
     counts = {status: sum(o.status == status for o in outcomes)
               for status in (core.WRITTEN, core.UNCHANGED, core.EDITED, core.FAILED)}
     edited = f", {counts[core.EDITED]} modifié(s) à la main" if counts[core.EDITED] else ""
-    _console().print(f"{len(outcomes)} document(s) : {counts[core.WRITTEN]} écrit(s), "
-                     f"{counts[core.UNCHANGED]} inchangé(s){edited}, "
-                     f"{counts[core.FAILED]} en échec")
+    _say(f"{len(outcomes)} document(s) : {counts[core.WRITTEN]} écrit(s), "
+         f"{counts[core.UNCHANGED]} inchangé(s){edited}, {counts[core.FAILED]} en échec")
     if pdf:
         from .pdf import convert
 
         written = convert(core.documents(outcomes), out)
-        _console().print(f"{len(written)} PDF écrit(s) dans {out} (une seule exécution de LibreOffice)")
+        _say(f"{len(written)} PDF écrit(s) dans {out} (une seule exécution de LibreOffice)")
     if failed:
         raise typer.Exit(1)
 
@@ -190,54 +206,54 @@ def generate(
 def _with_progress(total: int, run):
     """Run a batch, showing a progress bar on a terminal and one line per document
     elsewhere (CI logs)."""
-    console = _console()
-    def missing_note(outcome) -> str:
-        if not outcome.warnings:
-            return ""
-        return (f" [yellow]({len(outcome.warnings)} fait(s) à compléter, surlignés dans le "
-                f"document : qp validate {outcome.warnings[0].file})[/]")
 
-    if not console.is_terminal or total == 1:
-        def report(outcome):
-            colour = "default" if outcome.status in ("écrit", "inchangé") else "red"
-            console.print(f"[{colour}]{outcome.status} : {outcome.target}[/]{missing_note(outcome)}")
-        return run(report)
+    def line(outcome) -> tuple:
+        colour = "default" if outcome.status in ("écrit", "inchangé") else "red"
+        note = ""
+        if outcome.warnings:
+            note = (f" ({len(outcome.warnings)} fait(s) à compléter, surlignés dans le "
+                    f"document : qp validate {outcome.warnings[0].file})")
+        return (f"{outcome.status} : {outcome.target}", colour), (note, "yellow")
+
+    if not sys.stdout.isatty() or total == 1:
+        return run(lambda outcome: _say(*line(outcome)))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.text import Text
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+                  TimeElapsedColumn(), console=_console(sys.stdout), transient=True) as progress:
         task = progress.add_task("Génération", total=total)
 
         def report(outcome):
             progress.advance(task)
             if outcome.status != "inchangé":
-                progress.console.print(f"{outcome.status} : {outcome.target}{missing_note(outcome)}")
+                progress.console.print(Text.assemble(*line(outcome)))
         return run(report)
 
 
 def _check(paths: list[Path], out: Path, *, complete: bool, jobs: int) -> None:
     from . import core
 
-    console = _console()
     reasons = {core.MISSING: "absent : serait écrit", core.STALE: "périmé : serait réécrit",
                core.EXTRA: "en trop : aucun territoire ne le produit",
                core.FAILED: "territoire en erreur"}
     outcomes = core.check(paths, out, complete=complete, jobs=jobs,
-                          on_outcome=lambda o: console.print(f"{o.target} : {reasons[o.status]}"))
+                          on_outcome=lambda o: _say(f"{o.target} : {reasons[o.status]}"))
     for outcome in outcomes:
         for problem in outcome.errors:
             _print_problem(problem)
     if outcomes:
-        console.print(f"[red]{len(outcomes)} document(s) à régénérer sur {len(paths)} : "
-                      f"lancez qp generate{' --all' if complete else ''}[/]")
+        _say((f"{len(outcomes)} document(s) à régénérer sur {len(paths)} : "
+              f"lancez qp generate{' --all' if complete else ''}", "red"))
         raise typer.Exit(1)
-    console.print(f"[green]{out} est à jour ({len(paths)} document(s))[/]")
+    _say((f"{out} est à jour ({len(paths)} document(s))", "green"))
 
 
 @app.command("list", cls=Command)
 def list_(territories: Path = TERRITORIES_OPTION) -> None:
     """Affiche un tableau des territoires : chef de file, pilotage, ce qui manque."""
     from rich.table import Table
+    from rich.text import Text
 
     from . import programme
     from .core import territory_files
@@ -251,15 +267,15 @@ def list_(territories: Path = TERRITORIES_OPTION) -> None:
         checked = check_file(path)
         t = checked.territory
         if t is None:
-            table.add_row(path.stem, "[red]fichier invalide[/]", "", "",
-                          f"{len(checked.errors)} erreur(s) : qp validate {path}")
+            table.add_row(path.stem, Text("fichier invalide", "red"), "", "",
+                          Text(f"{len(checked.errors)} erreur(s) : qp validate {path}"))
             continue
         partner = programme.PARTNERS[t.chef_de_file].short_name if t.chef_de_file else "—"
         steering = programme.LOCAL_STEERING[t.pilotage] if t.pilotage else "—"
         missing = list(dict.fromkeys(_short_label(w.field) for w in checked.warnings))
-        table.add_row(path.stem, t.intercommunalite.nom, partner, steering,
-                      ", ".join(missing) if missing else "rien")
-    _console().print(table)
+        table.add_row(path.stem, Text(t.intercommunalite.nom), partner, steering,
+                      Text(", ".join(missing) if missing else "rien"))
+    _console(sys.stdout).print(table)
 
 
 _SHORT_LABELS = {
@@ -310,28 +326,26 @@ def main() -> None:
     ClickExit, Abort = typer.Exit, typer.Abort
     ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
-    stderr = _console(stderr=True)
     try:
         # Without standalone mode click hands back the exit code instead of exiting.
         code = typer.main.get_command(app).main(prog_name="qp", standalone_mode=False)
     except ClickExit as exc:
         sys.exit(exc.exit_code)
     except QPError as exc:
-        from rich.markup import escape
-
-        stderr.print(f"[red]erreur : {escape(str(exc))}[/]")
+        _say((f"erreur : {exc}", "red"), err=True)
         sys.exit(1)
     except ClickException as exc:
-        stderr.print(f"[red]erreur : {_french_usage(exc.format_message())}[/]\n"
-                     "Essayez « qp --help » pour l'aide.")
+        _say((f"erreur : {_french_usage(exc.format_message())}", "red"), err=True)
+        _say("Essayez « qp --help » pour l'aide.", err=True)
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, Abort):
-        stderr.print("[red]interrompu[/]")
+        _say(("interrompu", "red"), err=True)
         sys.exit(130)
     except Exception as exc:  # a bug, never passed off as the user's error
         if os.environ.get("QP_DEBUG"):
             raise
-        stderr.print(f"[red]erreur inattendue (anomalie de qp-conventions, pas de votre fichier) : "
-                     f"{type(exc).__name__}: {exc}[/]\nRelancez avec QP_DEBUG=1 pour le détail.")
+        _say((f"erreur inattendue (anomalie de qp-conventions, pas de votre fichier) : "
+              f"{type(exc).__name__}: {exc}", "red"), err=True)
+        _say("Relancez avec QP_DEBUG=1 pour le détail.", err=True)
         sys.exit(70)
     sys.exit(code if isinstance(code, int) else 0)

@@ -65,7 +65,7 @@ def build_document(path: Path) -> tuple[bytes, list[Problem]]:
     if checked.errors:
         raise InvalidTerritory(checked.errors)
     territory = checked.territory
-    blocks = render_blocks(territory)
+    blocks = render_blocks(territory, checked.missing)
     interco = territory.intercommunalite.nom
     data = write_docx(
         blocks,

@@ -167,21 +167,21 @@ def _paragraph(style_id: str, segments: list[Segment], *, align: str = "",
 def _column_widths(block: Block, total: int) -> list[int]:
     """Share the line between columns: first each column's longest word (never broken
     inside), then the rest of the width by how much more text each column holds."""
-    minimum, wanted = [], []
-    for c in range(len(block.aligns)):
-        longest = longest_word = 1.0
-        for r, row in enumerate(block.rows):
-            if c >= len(row):
-                continue
-            text = "".join(s.text for s in row[c])
+    columns = len(block.aligns)
+    longest, longest_word = [1.0] * columns, [1.0] * columns
+    for r, row in enumerate(block.rows):
+        for c, cell in enumerate(row[:columns]):
+            text = cell[0].text if len(cell) == 1 else "".join(s.text for s in cell)
             # bold (the header row, totals) is wider than regular text
-            factor = 1.15 if r == 0 or any(s.bold for s in row[c]) else 1.0
-            longest = max(longest, len(text) * factor)
+            factor = 1.15 if r == 0 or (cell and cell[0].bold) else 1.0
+            longest[c] = max(longest[c], len(text) * factor)
             # split on ordinary spaces only: non-breaking ones (« 1 250 000 € ») hold
-            longest_word = max([longest_word] + [len(w) * factor for w in text.split(" ")])
-        margin = 2.5  # the cell's own left and right margins, in characters
-        minimum.append(longest_word + margin)
-        wanted.append(max(longest_word, min(longest, 45)) + margin)
+            word = max(map(len, text.split(" "))) * factor
+            if word > longest_word[c]:
+                longest_word[c] = word
+    margin = 2.5  # the cell's own left and right margins, in characters
+    minimum = [w + margin for w in longest_word]
+    wanted = [max(w, min(t, 45)) + margin for w, t in zip(longest_word, longest)]
     capacity = total / _TWIPS_PER_CHAR
     if sum(wanted) <= capacity:
         chars = [w * capacity / sum(wanted) for w in wanted]

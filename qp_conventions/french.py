@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal
 
 FR = Locale.parse("fr_FR")  # parsed once: Babel parses a locale name on every call
 
@@ -16,12 +16,14 @@ NBSP = "\u00a0"  # before « : ; ! ? » and inside guillemets, as French typogra
 NNBSP = "\u202f"  # thousands separator (Babel's choice for fr_FR)
 
 
+@functools.lru_cache(maxsize=4096)  # a batch prints the same few dates many times
 def date_long(value: dt.date) -> str:
     """« 22 septembre 2021 », « 1er mars 2021 »."""
     text = format_date(value, format="d MMMM y", locale=FR)
     return "1er" + text[1:] if value.day == 1 else text
 
 
+@functools.lru_cache(maxsize=4096)
 def month_year(value: dt.date) -> str:
     """« mars 2022 » (operation calendars are planned by the month)."""
     return format_date(value, format="MMMM y", locale=FR)
@@ -46,7 +48,8 @@ def percent(part: Decimal, whole: Decimal) -> str:
     if not whole:
         return "–"
     share = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
-    return format_decimal(share, format="#,##0.#", locale=FR) + NBSP + "%"
+    text = format(share.normalize() if share == share.to_integral_value() else share, ",f")
+    return text.translate(_TO_FRENCH) + NBSP + "%"
 
 
 _ARTICLE = re.compile(r"^(?:(le|la|les)\s+|(l['\u2019]))(?=\S)", re.IGNORECASE)

@@ -117,13 +117,11 @@ def _environment(directory: Path):
     return env
 
 
-def _context(territory: Territory) -> dict:
+def _context(territory: Territory, missing: list[tuple[tuple, str]]) -> dict:
     """Plain data for the templates (pydantic's own fast dump); each missing fact (see
     `validate.missing_facts`) becomes Missing, printed as a highlighted placeholder."""
-    from .validate import missing_facts
-
     data = territory.model_dump()
-    for loc, label in missing_facts(territory):
+    for loc, label in missing:
         parent = data
         for part in loc[:-1]:
             parent = parent[part]
@@ -131,13 +129,13 @@ def _context(territory: Territory) -> dict:
     return data
 
 
-def build_context(territory: Territory) -> dict:
+def build_context(territory: Territory, missing: list[tuple[tuple, str]]) -> dict:
     from markupsafe import Markup
 
     def wording(text: str) -> Markup:
         return Markup(text)  # the programme's own words: typography applies, as in templates
 
-    ctx = _context(territory)
+    ctx = _context(territory, missing)
     partner = programme.PARTNERS.get(territory.chef_de_file) if territory.chef_de_file else None
     operations = ctx["annexe_3_operations"]
     total_cost = sum((op.cout_total for op in territory.annexe_3_operations), Decimal(0))
@@ -186,11 +184,12 @@ PARTS = ("convention.md.j2", "annexe_1_gouvernance.md.j2", "annexe_2_axes.md.j2"
          "annexe_3_operations.md.j2")
 
 
-def render_markdown(territory: Territory) -> tuple[list[str], list]:
+def render_markdown(territory: Territory, missing: list[tuple[tuple, str]]
+                    ) -> tuple[list[str], list]:
     """The model's parts rendered for this territory, with markers in place of values
     (one table of values for the whole document)."""
     env = _environment(templates_dir())
-    context = build_context(territory)
+    context = build_context(territory, missing)
     token = _values.set([])
     try:
         parts = [env.get_template(name).render(context) for name in PARTS]
@@ -332,6 +331,8 @@ def to_blocks(parts: list[str], values: list) -> list[Block]:
     return blocks
 
 
-def render_blocks(territory: Territory) -> list[Block]:
-    parts, values = render_markdown(territory)
+def render_blocks(territory: Territory, missing: list[tuple[tuple, str]]) -> list[Block]:
+    """The document's blocks; `missing` lists the facts still to complete
+    (`validate.Checked.missing`)."""
+    parts, values = render_markdown(territory, missing)
     return to_blocks(parts, values)

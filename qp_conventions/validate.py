@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ class Checked:
     path: Path
     territory: Territory | None
     problems: list[Problem]
+    missing: list[tuple[tuple, str]] = field(default_factory=list)  # see missing_facts
 
     @property
     def slug(self) -> str:
@@ -236,8 +237,9 @@ def missing_facts(model: BaseModel, loc: tuple = ()) -> list[tuple[tuple, str]]:
     return found
 
 
-def _warnings(loaded: LoadedFile, territory: Territory) -> list[Problem]:
-    facts = missing_facts(territory)
+def _warnings(loaded: LoadedFile, facts: list[tuple[tuple, str]],
+              territory: Territory) -> list[Problem]:
+    facts = list(facts)
     if not territory.annexe_2_axes:
         facts.append((("annexe_2_axes",), "axes stratégiques de la Feuille de route (annexe 2)"))
     if not territory.annexe_3_operations:
@@ -261,5 +263,7 @@ def check_file(path: Path) -> Checked:
     problems = []
     for loc, message in _cross_problems(territory):
         problems.append(Problem(path, *loaded.mark(loc), field_path(loc), message, ERROR))
-    problems.extend(_warnings(loaded, territory))
-    return Checked(path, territory if not any(p.is_error for p in problems) else None, problems)
+    missing = missing_facts(territory)
+    problems.extend(_warnings(loaded, missing, territory))
+    usable = not any(p.is_error for p in problems)
+    return Checked(path, territory if usable else None, problems, missing)
