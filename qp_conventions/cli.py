@@ -16,7 +16,7 @@ from typing import List, Optional
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from .errors import InvalidTerritory, Problem, QPError
+from .errors import Problem, QPError
 
 HELP_TEXT = "Affiche cette aide et quitte."
 

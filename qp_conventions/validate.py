@@ -163,6 +163,18 @@ def _schema_problems(loaded: LoadedFile, exc: ValidationError) -> list[Problem]:
     return problems
 
 
+def _unique_codes(items: list, section: str, of_kind: str, the_kind: str,
+                  found: list[tuple[tuple, str]]) -> dict[str, int]:
+    """Each code once in its annex; returns code -> position of its first use."""
+    codes: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if item.code in codes:
+            found.append(((section, i, "code"), f"code {of_kind} « {item.code} » déjà utilisé "
+                                                f"par {the_kind} n°{codes[item.code] + 1}"))
+        codes.setdefault(item.code, i)
+    return codes
+
+
 def _cross_problems(territory: Territory) -> list[tuple[tuple, str]]:
     """Rules between fields that the schema alone cannot state."""
     found: list[tuple[tuple, str]] = []
@@ -181,18 +193,10 @@ def _cross_problems(territory: Territory) -> list[tuple[tuple, str]]:
         found.append((("signature", "ordre"),
                       "l'ordre des signataires nomme une fois chacun : intercommunalite et etat"))
 
-    axis_codes: dict[str, int] = {}
-    for i, axis in enumerate(territory.annexe_2_axes):
-        if axis.code in axis_codes:
-            found.append((("annexe_2_axes", i, "code"),
-                          f"code d'axe « {axis.code} » déjà utilisé par l'axe n°{axis_codes[axis.code] + 1}"))
-        axis_codes.setdefault(axis.code, i)
-    op_codes: dict[str, int] = {}
+    axis_codes = _unique_codes(territory.annexe_2_axes, "annexe_2_axes", "d'axe", "l'axe", found)
+    _unique_codes(territory.annexe_3_operations, "annexe_3_operations", "d'opération",
+                  "l'opération", found)
     for i, op in enumerate(territory.annexe_3_operations):
-        if op.code in op_codes:
-            found.append((("annexe_3_operations", i, "code"),
-                          f"code d'opération « {op.code} » déjà utilisé par l'opération n°{op_codes[op.code] + 1}"))
-        op_codes.setdefault(op.code, i)
         if op.axe not in axis_codes:
             known = ", ".join(axis_codes) or "aucun axe n'est déclaré dans annexe_2_axes"
             close = difflib.get_close_matches(op.axe, list(axis_codes), n=1, cutoff=0.5)
@@ -221,9 +225,9 @@ def missing_facts(model: BaseModel, loc: tuple = ()) -> list[tuple[tuple, str]]:
     """Every fact still to supply: a `to_complete` field left out, or any text that
     says « à compléter », with its path and label."""
     found = []
-    for name, field in type(model).model_fields.items():
+    for name, info in type(model).model_fields.items():
         value = getattr(model, name)
-        extra = field.json_schema_extra or {}
+        extra = info.json_schema_extra or {}
         if (value is None and "a_completer" in extra) or is_to_complete(value):
             found.append(((*loc, name), missing_label(type(model), name)))
         elif isinstance(value, BaseModel):

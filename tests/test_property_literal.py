@@ -4,7 +4,6 @@ located error: never interpreted (Jinja, Markdown, XML), never a crash."""
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import yaml
 from hypothesis import HealthCheck, given, settings
