@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from yaml.nodes import ScalarNode
 
 from .errors import ERROR, WARNING, InvalidTerritory, Problem
 from .loader import LoadedFile, key_node, load_territory_file
@@ -26,10 +27,6 @@ class Checked:
     territory: Territory | None
     problems: list[Problem]
     missing: list[tuple[tuple, str]] = field(default_factory=list)  # see missing_facts
-
-    @property
-    def slug(self) -> str:
-        return self.path.stem
 
     @property
     def errors(self) -> list[Problem]:
@@ -79,10 +76,10 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     for part in loc:
         if isinstance(part, int):
             continue
-        field = getattr(current, "model_fields", {}).get(part)
-        if field is None:
+        info = getattr(current, "model_fields", {}).get(part)
+        if info is None:
             return []
-        annotation = field.annotation
+        annotation = info.annotation
         args = getattr(annotation, "__args__", ())
         candidates = [annotation, *args]
         current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)),
@@ -92,7 +89,8 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     return list(current.model_fields)
 
 
-def _translate(error: dict, raw: Any, loc: tuple) -> str:
+def _translate(error: dict, raw: Any, loc: tuple, source: str | None) -> str:
+    """pydantic's error in French; `source` is the value as typed in the file."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "missing":
@@ -104,10 +102,9 @@ def _translate(error: dict, raw: Any, loc: tuple) -> str:
             f" : clés possibles ici : {', '.join(allowed)}" if allowed else "")
         return f"clé inconnue « {loc[-1]} »{hint}"
     if kind == "string_type":
-        shown = raw if not isinstance(raw, (list, dict)) else "…"
-        if isinstance(raw, bool) or isinstance(raw, (int, float, dt.date)):
+        if isinstance(raw, (bool, int, float, dt.date)):
             return (f"texte attendu, mais YAML a lu {_describe(raw)} : mettez la valeur entre "
-                    "guillemets, par exemple \"" + str(_source_text(error, shown)) + "\"")
+                    f"guillemets, par exemple \"{source if source is not None else raw}\"")
         return f"texte attendu, mais la valeur est {_describe(raw)}"
     if kind == "string_too_short":
         return "valeur vide : écrivez-la, ou « à compléter »"
@@ -137,10 +134,6 @@ def _translate(error: dict, raw: Any, loc: tuple) -> str:
     return f"valeur invalide ({error['msg']})"
 
 
-def _source_text(error: dict, fallback: Any) -> Any:
-    return error.get("_source", fallback)
-
-
 def _locate(loaded: LoadedFile, loc: tuple, kind: str) -> tuple[int, int]:
     if kind == "extra_forbidden":  # point at the unknown key itself, not at its value
         parent, _ = loaded.locate(loc[:-1])
@@ -155,11 +148,11 @@ def _schema_problems(loaded: LoadedFile, exc: ValidationError) -> list[Problem]:
     for error in exc.errors(include_url=False):
         loc = _clean_loc(error["loc"])
         node, complete = loaded.locate(loc)
-        if complete and getattr(node, "value", None) is not None and isinstance(node.value, str):
-            error["_source"] = node.value  # the text as typed, before YAML 1.1 typed it
+        # the text as typed, before YAML 1.1 turned it into a boolean, number or date
+        source = node.value if complete and isinstance(node, ScalarNode) else None
         line, column = _locate(loaded, loc, error["type"])
         problems.append(Problem(loaded.path, line, column, field_path(loc),
-                                _translate(error, error.get("input"), loc)))
+                                _translate(error, error.get("input"), loc, source)))
     return problems
 
 
