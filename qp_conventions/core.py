@@ -170,9 +170,16 @@ def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False
         if pending:
             manifest.save()  # first accept both contents: a kill now leaves either
             for built, target, backup in pending:
-                if backup is not None:
-                    os.replace(target, backup)
-                write_atomic(target, built.data)
+                try:
+                    if backup is not None:
+                        os.replace(target, backup)
+                    write_atomic(target, built.data)
+                except (QPError, OSError) as exc:  # Word holds the file, disk full…
+                    message = str(exc) if isinstance(exc, QPError) else (
+                        f"écriture impossible ({exc.strerror or exc})")
+                    outcomes.append(Outcome(built.path.stem, target, FAILED, errors=[
+                        Problem(target, None, None, "", message)]))
+                    continue
                 manifest.settle(target.name, built.data)
                 outcomes.append(Outcome(built.path.stem, target, WRITTEN, built.warnings,
                                         backup=backup))

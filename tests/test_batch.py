@@ -161,3 +161,26 @@ def test_the_repository_out_folder_is_up_to_date(qp):
     """out/ is committed so that reviewers see each document change; it must match."""
     result = qp("generate", "--all", "--check", "-t", ROOT / "territories", "-o", ROOT / "out")
     assert result.code == 0, result.out + result.err
+
+
+def test_a_document_that_cannot_be_replaced_fails_alone(qp, tmp_path, monkeypatch):
+    """As when Word holds the file open on Windows: that document fails, the others are
+    written, and the message says what to do."""
+    import qp_conventions.output as output
+
+    real_replace = os.replace
+
+    def replace(source, target):
+        if str(target).endswith("laval.docx"):
+            raise PermissionError(13, "Permission denied")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(output.os, "replace", replace)
+    result = qp("generate", "--all", "-t", ROOT / "territories", "-o", tmp_path / "out")
+    assert result.code == 1
+    assert (f"{tmp_path / 'out' / 'laval.docx'}: erreur : impossible de remplacer "
+            f"{tmp_path / 'out' / 'laval.docx'} : le fichier est sans doute ouvert dans Word "
+            "(ou en lecture seule). Fermez-le puis relancez la commande.") in result.err
+    assert "14 document(s) : 13 écrit(s), 0 inchangé(s), 1 en échec" in result.out
+    assert not (tmp_path / "out" / "laval.docx").exists()
+    assert not list((tmp_path / "out").glob(".*.tmp"))
