@@ -14,35 +14,38 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Partner:
     code: str  # the YAML value
-    short_name: str  # as the conventions name it (« l'ANRU », « la Banque des Territoires »)
-    with_article: str
-    full_name: str
+    short_name: str
+    with_article: str  # as the articles name it (« l'ANRU », « la Banque des Territoires »)
+    full_name: str  # as the programme's page names it
+    in_context: str  # as the Contexte of the convention names it
 
 
 PARTNERS: dict[str, Partner] = {
     p.code: p
     for p in (
         Partner(
-            "anct",
-            "ANCT",
-            "l'ANCT",
+            "anct", "ANCT", "l'ANCT",
             "Agence Nationale de la Cohésion des Territoires (ANCT)",
+            "l'Agence Nationale de la Cohésion des Territoires (ANCT)",
         ),
         Partner(
-            "anru",
-            "ANRU",
-            "l'ANRU",
+            "anru", "ANRU", "l'ANRU",
             "Agence Nationale pour la Rénovation Urbaine (ANRU)",
+            "l'Agence Nationale pour la Rénovation Urbaine (ANRU)",
         ),
         Partner(
-            "banque_des_territoires",
-            "Banque des Territoires",
-            "la Banque des Territoires",
+            "banque_des_territoires", "Banque des Territoires", "la Banque des Territoires",
             "Banque des Territoires (Groupe Caisse des dépôts)",
+            "la Banque des Territoires",  # the wording may add « de la Caisse des dépôts »
         ),
-        Partner("bpifrance", "Bpifrance", "Bpifrance", "Bpifrance"),
+        Partner("bpifrance", "Bpifrance", "Bpifrance", "Bpifrance", "Bpifrance"),
     )
 }
+
+# Article 2 lists the national partners in this order in both signed texts.
+COMMITMENT_ORDER = ("anct", "banque_des_territoires", "anru", "bpifrance")
+
+NUMBER_WORDS = {2: "deux", 3: "trois", 4: "quatre", 5: "cinq", 6: "six"}
 
 # The three fields of action (« domaines d'intervention ») of the programme's page.
 FIELDS: dict[str, str] = {

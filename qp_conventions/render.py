@@ -161,6 +161,14 @@ def build_context(territory: Territory, missing: list[tuple[tuple, str]]) -> dic
             "labellisation": programme.LABELLISATION,
             "pilot_count": len(programme.PILOT_TERRITORIES),
             "partner_count": len(programme.PARTNERS),
+            "partner_count_word": wording(programme.NUMBER_WORDS[len(programme.PARTNERS)]),
+            # the Contexte's list; the chosen wording names the Banque des Territoires
+            "partners_in_context": [
+                wording(chosen.banque_des_territoires_context
+                        if p.code == "banque_des_territoires" else p.in_context)
+                for p in programme.PARTNERS.values()],
+            "partners_committed": [wording(programme.PARTNERS[code].with_article)
+                                   for code in programme.COMMITMENT_ORDER],
             "roadmap_delay_months": programme.ROADMAP_DELAY_MONTHS,
             "validity_months": programme.VALIDITY_MONTHS,
             "annex_titles": [wording(t) for t in programme.ANNEX_TITLES],
