@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from babel.numbers import format_decimal
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qp_conventions.departements import DEPARTEMENTS, of_departement
@@ -16,6 +16,7 @@ AMOUNTS = st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False,
                       allow_infinity=False)
 
 
+@settings(derandomize=True)  # the same examples on every run: CI never flakes
 @given(AMOUNTS)
 def test_euros_match_babel(amount):
     whole = amount == amount.to_integral_value()
@@ -23,6 +24,7 @@ def test_euros_match_babel(amount):
     assert euros(amount) == format_decimal(amount, format=pattern, locale="fr_FR") + "\u00a0€"
 
 
+@settings(derandomize=True)
 @given(AMOUNTS, AMOUNTS.filter(lambda d: d > 0))
 def test_percent_matches_babel(part, whole):
     share = (part * 100 / whole).quantize(Decimal("0.1"))

@@ -52,7 +52,7 @@ def set_path(data: dict, path: tuple, value: str) -> None:
     data[path[-1]] = value
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=150, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(field=st.sampled_from(FIELDS), value=TEXT)
 def test_any_text_is_printed_literally_or_refused_with_its_location(tmp_path, field, value):
