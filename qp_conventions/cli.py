@@ -319,8 +319,17 @@ def _french_usage(message: str) -> str:
     return message
 
 
+def _utf8_when_redirected() -> None:
+    """Messages hold « », accents and narrow no-break spaces: written to a file or a CI log
+    on Windows (cp1252) they would not encode. Terminals are left to rich."""
+    for stream in (sys.stdout, sys.stderr):
+        if not stream.isatty() and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+
+
 def main() -> None:
     """Entry point: runs the app and maps every outcome to an exit code."""
+    _utf8_when_redirected()
     # typer re-exports Exit and Abort; click's base exception is reached through BadParameter
     # so that this works whether typer vendors click or depends on it.
     ClickExit, Abort = typer.Exit, typer.Abort
