@@ -44,61 +44,40 @@ def assert_refused(result, earlier_output: Path, *expected: str) -> None:
     assert (earlier_output / "val-fictif.docx").read_bytes() == b"earlier document"
 
 
-def test_misspelt_key(qp, tree, earlier_output):
-    content = broken("  departements: [Loiret]", "  departement: [Loiret]")
-    line = line_of(content, "departement:")
+# (what the file says, what it says instead, the line to point at, the expected error
+# after « territories/val-fictif.yaml:<line>: »)
+IN_CONTEXT = {
+    "misspelt key": (
+        "  departements: [Loiret]", "  departement: [Loiret]", "departement:",
+        "3: erreur : intercommunalite.departement : clé inconnue « departement » : "
+        "vouliez-vous dire « departements » ?"),
+    "unknown partner": (
+        "chef_de_file: bpifrance", "chef_de_file: bpi", "chef_de_file:",
+        "15: erreur : chef_de_file : valeur « bpi » non reconnue (vouliez-vous dire "
+        "« bpifrance » ?) : valeurs possibles : anct, anru, banque_des_territoires, bpifrance"),
+    "financing that does not add up": (
+        "        montant: 300000\n", "        montant: 299000\n", "financements:",
+        "5: erreur : annexe_3_operations[1].financements : le plan de financement totalise "
+        "1\u202f249\u202f000\u00a0€ mais le coût total est de 1\u202f250\u202f000\u00a0€ "
+        "(écart : 1\u202f000\u00a0€)"),
+    "operation on an undeclared axis": (
+        "    axe: A3\n", "    axe: A4\n", "axe: A4",
+        "10: erreur : annexe_3_operations[3].axe : axe « A4 » inconnu (vouliez-vous dire "
+        "« A3 » ?) : axes déclarés : A1, A2, A3"),
+    "signature before labellisation": (
+        "  date: 2021-10-15", "  date: 2021-02-01", "date: 2021-02-01",
+        "9: erreur : signature.date : la signature (01/02/2021) ne peut précéder la "
+        "labellisation (18/03/2021)"),
+}
+
+
+@pytest.mark.parametrize("case", IN_CONTEXT)
+def test_mistake_in_a_complete_file(case, qp, tree, earlier_output):
+    old, new, needle, expected = IN_CONTEXT[case]
+    content = broken(old, new)
     result = generate_broken(qp, tree, content)
-    assert_refused(
-        result, earlier_output,
-        f"territories/val-fictif.yaml:{line}:3: erreur : intercommunalite.departement : "
-        "clé inconnue « departement » : vouliez-vous dire « departements » ?",
-    )
-
-
-def test_unknown_partner(qp, tree, earlier_output):
-    content = broken("chef_de_file: bpifrance", "chef_de_file: bpi")
-    line = line_of(content, "chef_de_file:")
-    result = generate_broken(qp, tree, content)
-    assert_refused(
-        result, earlier_output,
-        f"territories/val-fictif.yaml:{line}:15: erreur : chef_de_file : valeur « bpi » non "
-        "reconnue (vouliez-vous dire « bpifrance » ?) : valeurs possibles : anct, anru, "
-        "banque_des_territoires, bpifrance",
-    )
-
-
-def test_financing_that_does_not_add_up(qp, tree, earlier_output):
-    content = broken("        montant: 300000\n", "        montant: 299000\n")
-    line = line_of(content, "financements:")
-    result = generate_broken(qp, tree, content)
-    assert_refused(
-        result, earlier_output,
-        f"territories/val-fictif.yaml:{line}:5: erreur : annexe_3_operations[1].financements : "
-        "le plan de financement totalise 1\u202f249\u202f000\u00a0€ mais le coût total est de "
-        "1\u202f250\u202f000\u00a0€ (écart : 1\u202f000\u00a0€)",
-    )
-
-
-def test_operation_on_an_undeclared_axis(qp, tree, earlier_output):
-    content = broken("    axe: A3\n", "    axe: A4\n")
-    line = line_of(content, "axe: A4")
-    result = generate_broken(qp, tree, content)
-    assert_refused(
-        result, earlier_output,
-        f"territories/val-fictif.yaml:{line}:10: erreur : annexe_3_operations[3].axe : "
-        "axe « A4 » inconnu (vouliez-vous dire « A3 » ?) : axes déclarés : A1, A2, A3",
-    )
-
-
-def test_signature_before_labellisation(qp, tree, earlier_output):
-    content = broken("  date: 2021-10-15", "  date: 2021-02-01")
-    line = line_of(content, "date: 2021-02-01")
-    result = generate_broken(qp, tree, content)
-    assert_refused(
-        result, earlier_output,
-        f"territories/val-fictif.yaml:{line}:9: erreur : signature.date : la signature "
-        "(01/02/2021) ne peut précéder la labellisation (18/03/2021)",
-    )
+    assert_refused(result, earlier_output,
+                   f"territories/val-fictif.yaml:{line_of(content, needle)}:{expected}")
 
 
 def test_every_problem_is_reported_in_one_run(qp, tree, earlier_output):
