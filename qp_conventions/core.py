@@ -17,7 +17,7 @@ EXTENSIONS = (".yaml", ".yml")
 # Below this many documents a second process costs more than it saves (see benchmarks/).
 PARALLEL_FROM = 24
 
-WRITTEN, UNCHANGED, FAILED = "écrit", "inchangé", "échec"
+WRITTEN, UNCHANGED, EDITED, FAILED = "écrit", "inchangé", "modifié à la main", "échec"
 MISSING, STALE, EXTRA = "absent", "périmé", "en trop"
 
 
@@ -130,7 +130,6 @@ class Outcome:
     backup: Path | None = None  # where a hand-edited document was kept (--force)
 
 
-EDITED = "modifié à la main"
 _CHUNK = 16  # documents written between two saves of the manifest
 
 
@@ -155,18 +154,15 @@ def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False
                 outcomes.append(Outcome(built.path.stem, target, FAILED, errors=built.errors))
                 continue
             current = target.read_bytes() if target.is_file() else None
+            edited = current is not None and not manifest.written_by_us(target.name, current)
             if current == built.data:
                 manifest.settle(target.name, built.data)
                 outcomes.append(Outcome(built.path.stem, target, UNCHANGED, built.warnings))
-            elif current is not None and not manifest.written_by_us(target.name, current) \
-                    and not force:
+            elif edited and not force:
                 outcomes.append(Outcome(built.path.stem, target, EDITED, built.warnings))
             else:
-                backup = None
-                if current is not None and not manifest.written_by_us(target.name, current):
-                    backup = backup_name(target)
                 manifest.expect(target.name, built.data)
-                pending.append((built, target, backup))
+                pending.append((built, target, backup_name(target) if edited else None))
         if pending:
             manifest.save()  # first accept both contents: a kill now leaves either
             for built, target, backup in pending:
