@@ -104,3 +104,12 @@ def test_python_dash_m_works(tmp_path):
                             capture_output=True, text=True, encoding="utf-8")
     assert result.returncode == 0, result.stderr
     assert "14 fichier(s) vérifié(s)" in result.stdout
+
+
+def test_the_readme_example_is_a_valid_territory(qp, tmp_path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", readme, re.S).group(1)
+    (tmp_path / "exemple.yaml").write_text(example, encoding="utf-8")
+    result = qp("validate", "--strict", tmp_path / "exemple.yaml")
+    assert result.code == 0, result.err
+    assert qp("generate", "exemple", "-t", tmp_path, "-o", tmp_path / "out").code == 0
