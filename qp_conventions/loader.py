@@ -134,6 +134,10 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     context = exc.context or ""
     if "'\\t'" in problem or "\\t" in problem:
         return "tabulation dans l'indentation : indentez uniquement avec des espaces"
+    if "unknown escape character" in problem:
+        char = problem.split("'")[1] if "'" in problem else "?"
+        return (f"« \\{char} » n'est pas permis entre guillemets doubles : écrivez « \\\\ » pour "
+                "une barre oblique inverse, ou mettez la valeur entre guillemets simples")
     if "quoted scalar" in context:
         opened = exc.context_mark.line + 1 if exc.context_mark else "?"
         return f"guillemets non fermés (ouverts ligne {opened}) : fermez-les sur la même valeur"
@@ -144,8 +148,14 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
         return "ligne sans « clé: valeur » ou indentation incorrecte"
     if "found undefined alias" in problem:
         return "alias (*nom) qui ne renvoie à aucune ancre (&nom)"
+    if "expected ',' or ']'" in problem or "expected ',' or '}'" in problem:
+        closing = "]" if "]" in problem else "}"
+        opened = exc.context_mark.line + 1 if exc.context_mark else "?"
+        return (f"« {'[' if closing == ']' else '{'} » ouvert ligne {opened} et jamais fermé : "
+                f"ajoutez « {closing} », ou mettez la valeur entre guillemets")
     if "expected <block end>" in problem or "did not find expected" in problem:
-        return "indentation incohérente : alignez les clés de même niveau"
+        return ("structure incohérente : alignez les clés de même niveau, et mettez entre "
+                "guillemets une valeur qui contient des guillemets, crochets ou deux-points")
     if "expected a single document" in problem + context or "another document" in problem:
         return "un seul document par fichier : retirez le séparateur « --- » en trop"
     if "found character" in problem and "cannot start any token" in problem:

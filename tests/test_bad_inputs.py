@@ -17,6 +17,15 @@ BAD = Path(__file__).resolve().parent / "bad_inputs"
 
 # file -> every error line `qp` must print for it (after « territories/<file>: »)
 CASES = {
+    'barre_oblique_entre_guillemets.yaml': [
+        "2:23: erreur : « \\d » n'est pas permis entre guillemets doubles : écrivez « \\\\ » pour une barre oblique inverse, ou mettez la valeur entre guillemets simples",
+    ],
+    'crochet_non_ferme.yaml': [
+        '4:1: erreur : « [ » ouvert ligne 3 et jamais fermé : ajoutez « ] », ou mettez la valeur entre guillemets',
+    ],
+    'texte_apres_guillemets.yaml': [
+        '2:24: erreur : structure incohérente : alignez les clés de même niveau, et mettez entre guillemets une valeur qui contient des guillemets, crochets ou deux-points',
+    ],
     'alias_recursif.yaml': [
         '4:16: erreur : alias récursif : une structure qui se contient elle-même',
     ],
@@ -240,3 +249,19 @@ def test_hand_edited_document_is_not_overwritten_without_force(qp, fictional, tm
     assert document.read_bytes() != edited
     # the backup is not mistaken for an extra document by --check
     assert qp("generate", "--all", "--check", "-t", fictional, "-o", out).code == 0
+
+
+def test_billion_laughs_is_refused_with_bounded_memory():
+    import tracemalloc
+
+    from qp_conventions.validate import check_file
+
+    assert (BAD / "milliard_de_rires.yaml").stat().st_size < 1024
+    tracemalloc.start()
+    started = time.perf_counter()
+    checked = check_file(BAD / "milliard_de_rires.yaml")
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert checked.territory is None and checked.errors
+    assert elapsed < 1.0 and peak < 20 * 1024 * 1024

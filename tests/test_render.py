@@ -1,0 +1,37 @@
+"""The national model fails loudly on its own mistakes instead of printing nothing."""
+
+from __future__ import annotations
+
+import jinja2
+import pytest
+
+from qp_conventions.render import _environment, _values
+
+
+def render(tmp_path, source: str, **context) -> str:
+    (tmp_path / "t.md.j2").write_text(source, encoding="utf-8")
+    token = _values.set([])
+    try:
+        return _environment(tmp_path).get_template("t.md.j2").render(context)
+    finally:
+        _values.reset(token)
+
+
+def test_an_undefined_variable_is_an_error(tmp_path):
+    with pytest.raises(jinja2.UndefinedError):
+        render(tmp_path, "Le {{ chef_de_fil }} s'engage.")
+
+
+def test_an_undefined_attribute_is_an_error(tmp_path):
+    with pytest.raises(jinja2.UndefinedError):
+        render(tmp_path, "{{ interco.nom_court }}", interco={"nom": "x"})
+
+
+def test_printing_nothing_is_an_error(tmp_path):
+    with pytest.raises(ValueError, match="valeur vide"):
+        render(tmp_path, "Fait en {{ exemplaires }} exemplaires", exemplaires=None)
+
+
+def test_values_become_markers_and_the_model_text_stays(tmp_path):
+    text = render(tmp_path, "**{{ nom }}** : {% if 1 %}texte{% endif %}", nom="{{ 7*7 }} **x**")
+    assert text == "**\ue0000\ue001** : texte"
