@@ -14,8 +14,10 @@ from .errors import InvalidTerritory, Problem, QPError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 EXTENSIONS = (".yaml", ".yml")
-# Below this many documents a second process costs more than it saves (see benchmarks/).
-PARALLEL_FROM = 24
+# Below this much territory data a second process costs more than it saves: measured
+# with benchmarks/bench.py, 8 synthetic files of 6 KB gain 0.1 s on two cores with fork,
+# the 14 real territories (17 KB) lose 0.1 s. Spawning (Windows, macOS) costs far more.
+PARALLEL_FROM_BYTES = {"fork": 40_000, "spawn": 400_000}
 
 WRITTEN, UNCHANGED, EDITED, FAILED = "écrit", "inchangé", "modifié à la main", "échec"
 MISSING, STALE, EXTRA = "absent", "périmé", "en trop"
@@ -104,17 +106,18 @@ def _warm_up() -> None:
 
 def _build_all(paths: list[Path], jobs: int) -> Iterator[Built]:
     """Each territory's document, in order; on several processes for a large batch."""
-    if jobs == 0:
-        jobs = min(os.cpu_count() or 1, 4) if len(paths) >= PARALLEL_FROM else 1
-    if jobs <= 1 or len(paths) < 2:
-        yield from map(_build, paths)
-        return
     import multiprocessing
 
     # fork shares what this process has already imported and loaded; elsewhere spawn
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    if "fork" in methods:
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    if jobs == 0:
+        size = sum(p.stat().st_size for p in paths)
+        jobs = min(os.cpu_count() or 1, 4) if size >= PARALLEL_FROM_BYTES[method] else 1
+    if jobs <= 1 or len(paths) < 2:
+        yield from map(_build, paths)
+        return
+    context = multiprocessing.get_context(method)
+    if method == "fork":
         _warm_up()  # load once what every worker would otherwise load again
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         yield from pool.map(_build, paths, chunksize=max(1, len(paths) // (jobs * 8)))
