@@ -39,6 +39,11 @@ class Missing:
     def placeholder(self) -> str:
         return f"[à compléter : {self.label}]"
 
+    def __str__(self) -> str:
+        # A filter that turns values into text (join, format…) would print this object:
+        # fail loudly so that the model prints the value itself, highlighted.
+        raise TypeError(f"valeur à compléter ({self.label}) transformée en texte par le modèle")
+
 
 @dataclass
 class Segment:
@@ -113,6 +118,7 @@ def _environment(directory: Path):
         month_year=_passes_missing(french.month_year),
         euros=_passes_missing(french.euros),
         percent_of=_passes_missing(french.percent),
+        dash=lambda value: "–" if value is None else value,  # an optional cell left empty
     )
     return env
 

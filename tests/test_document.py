@@ -161,3 +161,29 @@ def test_same_inputs_give_identical_bytes(qp, fictional, tmp_path):
         assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         core = archive.read("docProps/core.xml").decode()
     assert "2021-10-15T00:00:00Z" in core  # the signature date, not the clock
+
+
+@pytest.mark.parametrize("old, new, label", [
+    ("  lieu: Val-Fictif", "  lieu: à compléter", "lieu"),
+    ("    qualite_signature: Ministre fictif chargé de la Ville",
+     "    qualite_signature: à compléter", "qualite signature"),
+    ("    frequence: Deux fois par an", "    frequence: à compléter", "frequence"),
+    ("    qpv: [Quartier des Tilleuls]\n    indicateurs:",
+     "    qpv: [à compléter]\n    indicateurs:", "qpv"),
+    ('        cible: "10 %"', "        cible: à compléter", "cible"),
+    ("    maitre_ouvrage: Société d'économie mixte fictive",
+     "    maitre_ouvrage: à compléter", "maitre ouvrage"),
+])
+def test_any_text_to_complete_is_highlighted_where_it_belongs(qp, tree, old, new, label):
+    source = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8")
+    assert old in source
+    root = tree({"t/x.yaml": source.replace(old, new, 1)})
+    validated = qp("validate", root / "t")
+    assert validated.code == 0 and f"à compléter : {label}" in validated.err
+    assert qp("generate", "x", "-t", root / "t", "-o", root / "out").code == 0
+    doc = Document(str(root / "out" / "x.docx"))
+    runs = [r for p in doc.paragraphs for r in p.runs]
+    runs += [r for t in doc.tables for row in t.rows for c in row.cells
+             for p in c.paragraphs for r in p.runs]
+    placeholder = [r for r in runs if r.text == f"[à compléter : {label}]"]
+    assert placeholder and all(r.font.highlight_color == WD_COLOR_INDEX.YELLOW for r in placeholder)
