@@ -39,12 +39,16 @@ def _french_typer() -> None:
 class _FrenchHelp:
     def format_help(self, ctx, formatter):
         _french_typer()
+        for param in self.params:  # no « <list[str]> »: the argument's name says it in French
+            if param.param_type_name == "argument":
+                param.display_type_rich = lambda ctx: None
         return super().format_help(ctx, formatter)
 
     def get_help_option(self, ctx):  # click hard-codes « Show this message and exit. »
         option = super().get_help_option(ctx)
         if option is not None:
             option.help = HELP_TEXT
+            option.metavar = ""
         return option
 
     def get_usage(self, ctx) -> str:
@@ -72,7 +76,7 @@ app = typer.Typer(
 )
 
 TERRITORIES_OPTION = typer.Option(
-    Path("territories"), "--territories", "-t",
+    Path("territories"), "--territories", "-t", metavar="DOSSIER",
     help="Dossier des fichiers de territoire.", show_default=True)
 
 
@@ -110,7 +114,7 @@ def validate(
         None, help="Fichiers ou dossiers à vérifier (par défaut : le dossier des territoires).",
         show_default=False, metavar="CHEMINS"),
     territories: Path = TERRITORIES_OPTION,
-    strict: bool = typer.Option(False, "--strict",
+    strict: bool = typer.Option(False, "--strict", metavar="",
                                 help="Traite les faits « à compléter » comme des erreurs."),
 ) -> None:
     """Vérifie les fichiers de territoire et signale chaque problème (fichier:ligne:colonne)."""
@@ -141,17 +145,18 @@ def generate(
     slugs: Optional[List[str]] = typer.Argument(
         None, help="Territoires à générer, par leur nom de fichier (par exemple : toulouse).",
         show_default=False, metavar="TERRITOIRES"),
-    all_: bool = typer.Option(False, "--all", "-a", help="Génère tous les territoires."),
+    all_: bool = typer.Option(False, "--all", "-a", metavar="", help="Génère tous les territoires."),
     territories: Path = TERRITORIES_OPTION,
-    out: Path = typer.Option(Path("out"), "--out", "-o", help="Dossier où écrire les documents."),
+    out: Path = typer.Option(Path("out"), "--out", "-o", metavar="DOSSIER",
+                             help="Dossier où écrire les documents."),
     check: bool = typer.Option(
-        False, "--check",
+        False, "--check", metavar="",
         help="N'écrit rien : signale chaque document absent, périmé ou en trop (code 1)."),
-    pdf: bool = typer.Option(False, "--pdf", help="Écrit aussi une copie PDF (LibreOffice)."),
-    jobs: int = typer.Option(0, "--jobs", "-j", min=0,
+    pdf: bool = typer.Option(False, "--pdf", metavar="", help="Écrit aussi une copie PDF (LibreOffice)."),
+    jobs: int = typer.Option(0, "--jobs", "-j", metavar="N",
                              help="Processus en parallèle (0 : automatique)."),
     force: bool = typer.Option(
-        False, "--force",
+        False, "--force", metavar="",
         help="Remplace aussi un document modifié à la main, gardé à côté en copie."),
 ) -> None:
     """Écrit out/<territoire>.docx : la convention suivie de ses trois annexes."""
@@ -163,6 +168,8 @@ def generate(
         raise QPError("indiquez au moins un territoire (par exemple : qp generate toulouse) ou --all")
     if check and pdf:
         raise QPError("--check vérifie les documents Word seulement : retirez --pdf")
+    if jobs < 0:
+        raise QPError("--jobs attend un nombre de processus (0 : automatique)")
     paths = core.territory_files([territories]) if all_ else [
         core.territory_path(territories, s) for s in slugs]
     if not paths:
@@ -308,6 +315,8 @@ _CLICK_MESSAGES = [
     (r"Option '(.*)' requires an argument\.", lambda m: f"l'option {m[1]} attend une valeur"),
     (r"Got unexpected extra arguments? \((.*)\)", lambda m: f"argument(s) en trop : {m[1]}"),
     (r"Missing command\.", lambda m: "commande manquante : validate, generate ou list"),
+    (r"Invalid value for (.*?): (.*)", lambda m: f"valeur invalide pour {m[1]}"
+     + (" : nombre entier attendu" if "integer" in m[2] else "")),
 ]
 
 

@@ -113,3 +113,9 @@ def test_the_readme_example_is_a_valid_territory(qp, tmp_path):
     result = qp("validate", "--strict", tmp_path / "exemple.yaml")
     assert result.code == 0, result.err
     assert qp("generate", "exemple", "-t", tmp_path, "-o", tmp_path / "out").code == 0
+
+
+def test_wrong_option_value_is_explained_in_french(qp):
+    result = qp("generate", "--all", "--jobs", "x")
+    assert result.code == 2
+    assert "erreur : valeur invalide pour '--jobs' / '-j' : nombre entier attendu" in result.err
