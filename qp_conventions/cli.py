@@ -357,8 +357,7 @@ def main() -> None:
         _say("Essayez « qp --help » pour l'aide.", err=True)
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, Abort):
-        _say(("interrompu", "red"), err=True)
-        sys.exit(130)
+        code = 130
     except Exception as exc:  # a bug, never passed off as the user's error
         if os.environ.get("QP_DEBUG"):
             raise
@@ -366,4 +365,7 @@ def main() -> None:
               f"{type(exc).__name__}: {exc}", "red"), err=True)
         _say("Relancez avec QP_DEBUG=1 pour le détail.", err=True)
         sys.exit(70)
+    if code == 130:  # Ctrl-C (typer turns it into exit code 130)
+        _say(("interrompu : les documents déjà écrits sont complets, les autres n'ont pas "
+              "été touchés", "red"), err=True)
     sys.exit(code if isinstance(code, int) else 0)

@@ -184,3 +184,27 @@ def test_a_document_that_cannot_be_replaced_fails_alone(qp, tmp_path, monkeypatc
     assert "14 document(s) : 13 écrit(s), 0 inchangé(s), 1 en échec" in result.out
     assert not (tmp_path / "out" / "laval.docx").exists()
     assert not list((tmp_path / "out").glob(".*.tmp"))
+
+
+def test_ctrl_c_stops_the_batch_cleanly(tmp_path):
+    territories = tmp_path / "territories"
+    territories.mkdir()
+    source = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8")
+    for i in range(150):
+        (territories / f"t{i:03}.yaml").write_text(source, encoding="utf-8")
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qp_conventions", "generate", "--all", "-t", str(territories),
+         "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        encoding="utf-8", start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(out.glob("t*.docx")):
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrompu : les documents déjà écrits sont complets" in err
+    assert "Traceback" not in err
+    for document in out.glob("t*.docx"):
+        with zipfile.ZipFile(document) as archive:
+            assert archive.testzip() is None
