@@ -34,6 +34,12 @@ def territory_files(paths: list[Path]) -> list[Path]:
             found.append(path)
         else:
             raise QPError(f"{path} : fichier ou dossier introuvable")
+    by_name: dict[str, Path] = {}
+    for path in found:  # toulouse.yaml and toulouse.yml would both write out/toulouse.docx
+        if path.stem in by_name and by_name[path.stem] != path:
+            raise QPError(f"deux fichiers pour le territoire « {path.stem} » : {by_name[path.stem]} "
+                          f"et {path} ; gardez-en un seul")
+        by_name[path.stem] = path
     return found
 
 

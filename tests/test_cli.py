@@ -119,3 +119,12 @@ def test_wrong_option_value_is_explained_in_french(qp):
     result = qp("generate", "--all", "--jobs", "x")
     assert result.code == 2
     assert "erreur : valeur invalide pour '--jobs' / '-j' : nombre entier attendu" in result.err
+
+
+def test_two_files_for_one_territory_are_refused(qp, tree):
+    root = tree({"t/x.yaml": "intercommunalite: {nom: X, departements: [Nord]}\n",
+                 "t/x.yml": "intercommunalite: {nom: Y, departements: [Nord]}\n"})
+    result = qp("generate", "--all", "-t", root / "t", "-o", root / "out")
+    assert result.code == 1
+    assert f"deux fichiers pour le territoire « x » : {root / 't' / 'x.yaml'} et {root / 't' / 'x.yml'}" in result.err
+    assert not (root / "out").exists()
