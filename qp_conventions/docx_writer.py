@@ -13,6 +13,7 @@ timestamp, and core properties derived from the territory rather than from the c
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import re
@@ -87,44 +88,69 @@ class Reference:
     compressed: dict[str, _Entry]
     document_head: str  # document.xml up to and including <w:body>
     section: str  # the body's final <w:sectPr …>…</w:sectPr> (page setup, footer)
+    landscape_section: str  # the same, turned to landscape
     page_width: int  # twips
     page_height: int
     margins: int  # left + right, twips
     styles: dict[str, str]  # style name (lower case) -> style id
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
 @functools.lru_cache(maxsize=None)
 def load_reference(path: Path) -> Reference:
+    """The reference package, read with an XML parser (not patterns): it may have been
+    opened and saved again in Word, which writes the same things differently."""
+    from lxml import etree
+
+    from .errors import QPError
+
     entries = []
-    with zipfile.ZipFile(path) as archive:
-        for item in archive.infolist():
-            if item.filename in _DROPPED_PARTS:
-                continue
-            data = archive.read(item.filename)
-            if item.filename == "_rels/.rels":
-                data = re.sub(rb'<Relationship [^>]*Target="docProps/thumbnail\.jpeg"/>', b"", data)
-            entries.append((item.filename, data))
-    parts = dict(entries)
-    document = parts["word/document.xml"].decode("utf-8")
-    head_end = document.index("<w:body>") + len("<w:body>")
-    section = re.search(r"<w:sectPr[ >].*?</w:sectPr>", document[head_end:], re.S).group(0)
-    size = re.search(r'<w:pgSz w:w="(\d+)" w:h="(\d+)"', section)
-    margin = re.search(r'<w:pgMar [^>]*w:right="(\d+)"[^>]*w:left="(\d+)"', section)
-    styles = {
-        name.lower(): style_id
-        for style_id, name in re.findall(
-            r'<w:style [^>]*w:styleId="([^"]+)"[^>]*>\s*<w:name w:val="([^"]+)"',
-            parts["word/styles.xml"].decode("utf-8"))
-    }
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for item in archive.infolist():
+                if item.filename in _DROPPED_PARTS:
+                    continue
+                data = archive.read(item.filename)
+                if item.filename == "_rels/.rels":
+                    data = re.sub(rb'<Relationship [^>]*Target="docProps/thumbnail\.jpeg"/>',
+                                  b"", data)
+                entries.append((item.filename, data))
+        parts = dict(entries)
+        document = parts["word/document.xml"].decode("utf-8")
+        root = etree.fromstring(parts["word/document.xml"])
+        styles_root = etree.fromstring(parts["word/styles.xml"])
+    except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+        raise QPError(f"modèle Word illisible ({path}) : {exc}") from None
+    section = root.find(f"{_W}body/{_W}sectPr")
+    size, margin = section.find(f"{_W}pgSz"), section.find(f"{_W}pgMar")
+    landscape = copy.deepcopy(section)
+    landscape_size = landscape.find(f"{_W}pgSz")
+    landscape_size.set(f"{_W}w", size.get(f"{_W}h"))
+    landscape_size.set(f"{_W}h", size.get(f"{_W}w"))
+    landscape_size.set(f"{_W}orient", "landscape")
+    names = {style.find(f"{_W}name").get(f"{_W}val").lower(): style.get(f"{_W}styleId")
+             for style in styles_root.iter(f"{_W}style") if style.find(f"{_W}name") is not None}
+    missing = [name for name in _STYLES.values() if name.lower() not in names]
+    if missing:
+        raise QPError(f"le modèle Word {path} n'a plus le(s) style(s) {', '.join(missing)} : "
+                      "rétablissez-les, ou reconstruisez-le avec scripts/make_reference_docx.py")
+    head_end = document.index(">", document.index("<w:body")) + 1
+
+    def fragment(element) -> str:  # the document's root declares every namespace already
+        return re.sub(r'\s+xmlns:\w+="[^"]*"', "", etree.tostring(element, encoding="unicode"))
+
     return Reference(
         entries=tuple(entries),
         compressed={name: _Entry.of(name, data) for name, data in entries},
         document_head=document[:head_end],
-        section=section,
-        page_width=int(size.group(1)),
-        page_height=int(size.group(2)),
-        margins=int(margin.group(1)) + int(margin.group(2)),
-        styles={key: styles[name.lower()] for key, name in _STYLES.items()},
+        section=fragment(section),
+        landscape_section=fragment(landscape),
+        page_width=int(size.get(f"{_W}w")),
+        page_height=int(size.get(f"{_W}h")),
+        margins=int(margin.get(f"{_W}left")) + int(margin.get(f"{_W}right")),
+        styles={key: names[name.lower()] for key, name in _STYLES.items()},
     )
 
 
@@ -243,11 +269,7 @@ def _signatures(block: Block, ref: Reference, width: int) -> str:
 
 def _section(ref: Reference, landscape: bool) -> str:
     """The reference's section properties, turned to landscape when asked."""
-    if not landscape:
-        return ref.section
-    return re.sub(r'<w:pgSz [^>]*/>',
-                  f'<w:pgSz w:w="{ref.page_height}" w:h="{ref.page_width}" w:orient="landscape"/>',
-                  ref.section, count=1)
+    return ref.landscape_section if landscape else ref.section
 
 
 def _core_xml(title: str, subject: str, when: dt.date) -> str:

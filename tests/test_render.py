@@ -35,3 +35,22 @@ def test_printing_nothing_is_an_error(tmp_path):
 def test_values_become_markers_and_the_model_text_stays(tmp_path):
     text = render(tmp_path, "**{{ nom }}** : {% if 1 %}texte{% endif %}", nom="{{ 7*7 }} **x**")
     assert text == "**\ue0000\ue001** : texte"
+
+
+def test_a_reference_document_missing_a_style_is_explained(tmp_path):
+    import zipfile
+
+    from qp_conventions.docx_writer import load_reference
+    from qp_conventions.errors import QPError
+    from qp_conventions.render import templates_dir
+
+    broken = tmp_path / "reference.docx"
+    with zipfile.ZipFile(templates_dir() / "reference.docx") as source, \
+            zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/styles.xml":  # as if renamed in Word
+                data = data.replace(b'w:val="Tableau"', b'w:val="Cellule"')
+            target.writestr(item, data)
+    with pytest.raises(QPError, match="n'a plus le\\(s\\) style\\(s\\) Tableau"):
+        load_reference(broken)
