@@ -208,3 +208,30 @@ def test_ctrl_c_stops_the_batch_cleanly(tmp_path):
     for document in out.glob("t*.docx"):
         with zipfile.ZipFile(document) as archive:
             assert archive.testzip() is None
+
+
+def test_on_a_terminal_a_progress_bar_then_the_summary(tmp_path):
+    import pty
+
+    territories = copy_territories(tmp_path)
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qp_conventions", "generate", "--all", "-t", str(territories),
+         "-o", str(tmp_path / "out")], stdin=slave, stdout=slave, stderr=slave,
+        env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+    os.close(slave)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.wait(timeout=60)
+    os.close(master)
+    text = output.decode("utf-8", "replace")
+    assert process.returncode == 0
+    assert "Génération" in text and "━" in text  # rich's progress bar
+    assert "14 document(s) : 14 écrit(s), 0 inchangé(s), 0 en échec" in text
