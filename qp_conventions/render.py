@@ -90,7 +90,7 @@ def _environment(directory: Path):
     from markupsafe import Markup
 
     def finalize(value: Any) -> Any:
-        if isinstance(value, Markup):  # the model's own wording (template text, set blocks)
+        if isinstance(value, Markup):  # the model's own wording (the « wording » filter)
             return value
         if value is None:
             raise ValueError("le modèle imprime une valeur vide (None) : erreur du modèle")
@@ -98,11 +98,11 @@ def _environment(directory: Path):
         table.append(value if isinstance(value, Missing) else str(value))
         return f"{OPEN}{len(table) - 1}{CLOSE}"
 
-    # autoescape only so that Jinja marks the model's own text as Markup; values never
-    # reach the escaper since `finalize` has already turned them into markers.
+    # No autoescaping: values never reach the output (finalize turns them into markers),
+    # and the model's text is Markdown, not HTML.
     env = Environment(
         loader=FileSystemLoader(str(directory)),
-        autoescape=True,
+        autoescape=False,
         undefined=StrictUndefined,
         finalize=finalize,
         trim_blocks=True,
@@ -119,6 +119,7 @@ def _environment(directory: Path):
         euros=_passes_missing(french.euros),
         percent_of=_passes_missing(french.percent),
         dash=lambda value: "–" if value is None else value,  # an optional cell left empty
+        wording=Markup,  # text of the model itself, passed through a variable
     )
     return env
 
