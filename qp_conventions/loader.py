@@ -225,6 +225,7 @@ def _walk(path: Path, root: Node) -> list[Problem]:
 
 
 _YAML_TAG = "tag:yaml.org,2002:"
+_STR = _YAML_TAG + "str"
 _PLAIN_TAGS = {_YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp",
                                        "seq", "map")}
 
@@ -245,6 +246,8 @@ def _build(path: Path, loader: yaml.SafeLoader, node: Node, problems: list[Probl
                 if isinstance(k, ScalarNode)}
     if isinstance(node, SequenceNode):
         return [_build(path, loader, item, problems, (*loc, i)) for i, item in enumerate(node.value)]
+    if node.tag == _STR:  # most values: the text itself, as PyYAML's constructor would give
+        return node.value
     try:
         return loader.construct_object(node, deep=True)
     except (ValueError, yaml.YAMLError):

@@ -213,13 +213,6 @@ def render_markdown(territory: Territory, missing: list[tuple[tuple, str]]
         _values.reset(token)
 
 
-@functools.lru_cache(maxsize=512)
-def _tokens(markdown: str) -> tuple:
-    # Values are markers, so a part's Markdown is the same for every territory that takes
-    # the same branches of the model: the convention is parsed once per process.
-    return tuple((tok, _pattern(tok)) for tok in _parser().parse(markdown))
-
-
 @functools.lru_cache(maxsize=1)
 def _parser():
     from markdown_it import MarkdownIt
@@ -233,10 +226,7 @@ def _parser():
 
 def _pattern(inline) -> tuple[tuple[str | int, bool], ...]:
     """An inline token as (piece, bold) pairs: the model's text with French typography
-    already applied, or the index of a value. Tokens are cached with their Markdown, so
-    this work is done once per shape of text, not once per document."""
-    if inline.type != "inline":
-        return ()
+    already applied, or the index of a value."""
     out: list[tuple[str | int, bool]] = []
     bold = False
     for child in inline.children or []:
@@ -277,8 +267,12 @@ def _segments(pattern: tuple, values: list) -> list[Segment]:
     return out
 
 
-def to_blocks(parts: list[str], values: list) -> list[Block]:
-    tokens = [pair for part in parts for pair in _tokens(part)]
+@functools.lru_cache(maxsize=512)
+def _skeleton(markdown: str) -> tuple[Block, ...]:
+    """A part's blocks with patterns (see `_pattern`) in place of runs. Values are
+    markers, so a part's Markdown is the same for every territory that takes the same
+    branches of the model: each shape is parsed once per process, not once a document.
+    A level-1 heading is left as "h1": whether it is the title depends on what precedes."""
     blocks: list[Block] = []
     list_depth = 0
     heading: str | None = None
@@ -286,15 +280,10 @@ def to_blocks(parts: list[str], values: list) -> list[Block]:
     row: list | None = None
     signatures: Block | None = None
     column: list | None = None
-    seen_title = False
-    for tok, pattern in tokens:
+    for tok in _parser().parse(markdown):
         t = tok.type
         if t == "heading_open":
-            if tok.tag == "h1":
-                heading = "annex_title" if seen_title else "title"
-                seen_title = True
-            else:
-                heading = "heading" if tok.tag == "h2" else "subheading"
+            heading = {"h1": "h1", "h2": "heading"}.get(tok.tag, "subheading")
         elif t == "heading_close":
             heading = None
         elif t == "bullet_list_open":
@@ -311,10 +300,10 @@ def to_blocks(parts: list[str], values: list) -> list[Block]:
         elif t == "tr_close":
             table.rows.append(row)
             row = None
-        elif t in ("th_open",) and table is not None and not table.rows:
-            style = tok.attrs.get("style", "") if tok.attrs else ""
-            table.aligns.append("right" if "right" in str(style) else
-                                "center" if "center" in str(style) else "left")
+        elif t == "th_open" and table is not None and not table.rows:
+            style = str(tok.attrs.get("style", "")) if tok.attrs else ""
+            table.aligns.append("right" if "right" in style else
+                                "center" if "center" in style else "left")
         elif t == "container_signatures_open":
             signatures = Block("signatures")
         elif t == "container_signatures_close":
@@ -322,27 +311,44 @@ def to_blocks(parts: list[str], values: list) -> list[Block]:
             signatures = None
         elif t == "container_colonne_open":
             column = []
+        elif t == "container_colonne_close":
+            signatures.columns.append(column)
+            column = None
         elif t == "container_paysage_open":
             blocks.append(Block("landscape_start"))
         elif t == "container_paysage_close":
             blocks.append(Block("landscape_end"))
         elif t == "hr" and column is not None:
             column.append(None)  # the space left for the handwritten signature
-        elif t == "container_colonne_close":
-            signatures.columns.append(column)
-            column = None
         elif t == "inline":
-            segments = _segments(pattern, values)
+            pattern = _pattern(tok)
             if row is not None:
-                row.append(segments)
+                row.append(pattern)
             elif column is not None:
-                column.append(segments)
-            elif heading:
-                blocks.append(Block(heading, segments))
-            elif list_depth:
-                blocks.append(Block("bullet", segments))
+                column.append(pattern)
             else:
-                blocks.append(Block("paragraph", segments))
+                blocks.append(Block(heading or ("bullet" if list_depth else "paragraph"), pattern))
+    return tuple(blocks)
+
+
+def to_blocks(parts: list[str], values: list) -> list[Block]:
+    """The document's blocks: each part's skeleton with this territory's values."""
+    blocks: list[Block] = []
+    seen_title = False
+    for part in parts:
+        for skeleton in _skeleton(part):
+            kind = skeleton.kind
+            if kind == "h1":  # the first is the document's title, the others open an annex
+                kind = "annex_title" if seen_title else "title"
+                seen_title = True
+            blocks.append(Block(
+                kind,
+                _segments(skeleton.segments, values),
+                rows=[[_segments(cell, values) for cell in row] for row in skeleton.rows],
+                aligns=skeleton.aligns,
+                columns=[[None if line is None else _segments(line, values) for line in column]
+                         for column in skeleton.columns],
+            ))
     return blocks
 
 
