@@ -103,12 +103,18 @@ def test_parallel_batch_gives_the_same_files(qp, tmp_path):
         assert document.read_bytes() == (Path("two") / document.name).read_bytes()
 
 
-def test_killed_batch_leaves_old_or_new_files_only(tmp_path):
+def many_territories(tmp_path: Path, count: int = 150) -> tuple[Path, str]:
+    """A folder of copies of the fictional territory: a batch long enough to interrupt."""
     territories = tmp_path / "territories"
     territories.mkdir()
     source = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8")
-    for i in range(150):
+    for i in range(count):
         (territories / f"t{i:03}.yaml").write_text(source, encoding="utf-8")
+    return territories, source
+
+
+def test_killed_batch_leaves_old_or_new_files_only(tmp_path):
+    territories, source = many_territories(tmp_path)
     out = tmp_path / "out"
     subprocess.run([sys.executable, "-m", "qp_conventions", "generate", "--all",
                     "-t", str(territories), "-o", str(out)], check=True, capture_output=True)
@@ -187,11 +193,7 @@ def test_a_document_that_cannot_be_replaced_fails_alone(qp, tmp_path, monkeypatc
 
 
 def test_ctrl_c_stops_the_batch_cleanly(tmp_path):
-    territories = tmp_path / "territories"
-    territories.mkdir()
-    source = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8")
-    for i in range(150):
-        (territories / f"t{i:03}.yaml").write_text(source, encoding="utf-8")
+    territories, _ = many_territories(tmp_path)
     out = tmp_path / "out"
     process = subprocess.Popen(
         [sys.executable, "-m", "qp_conventions", "generate", "--all", "-t", str(territories),
