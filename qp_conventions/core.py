@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -112,7 +111,7 @@ def _warm_up() -> None:
 
 def _build_all(paths: list[Path], jobs: int) -> Iterator[Built]:
     """Each territory's document, in order; on several processes for a large batch."""
-    import multiprocessing
+    import multiprocessing  # (cheap: its heavy parts load on first use)
 
     # fork shares what this process has already imported and loaded; elsewhere spawn
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -122,6 +121,8 @@ def _build_all(paths: list[Path], jobs: int) -> Iterator[Built]:
     if jobs <= 1 or len(paths) < 2:
         yield from map(_build, paths)
         return
+    from concurrent.futures import ProcessPoolExecutor  # only large batches pay its import
+
     context = multiprocessing.get_context(method)
     if method == "fork":
         _warm_up()  # load once what every worker would otherwise load again
