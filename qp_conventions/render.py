@@ -98,9 +98,17 @@ def _environment(directory: Path):
         table.append(value if isinstance(value, Missing) else str(value))
         return f"{OPEN}{len(table) - 1}{CLOSE}"
 
+    class DataEnvironment(Environment):
+        def getattr(self, obj, attribute):
+            # The context is plain dicts: `op.intitule` is a key, and Jinja's default
+            # (attribute first, then key) pays for an exception each time.
+            if type(obj) is dict and attribute in obj:
+                return obj[attribute]
+            return super().getattr(obj, attribute)
+
     # No autoescaping: values never reach the output (finalize turns them into markers),
     # and the model's text is Markdown, not HTML.
-    env = Environment(
+    env = DataEnvironment(
         loader=FileSystemLoader(str(directory)),
         autoescape=False,
         undefined=StrictUndefined,
