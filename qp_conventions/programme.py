@@ -126,39 +126,3 @@ ANNEX_TITLES: tuple[str, ...] = (
     "Axes stratégiques",
     "Opérations",
 )
-
-# Annex 1 when a territory describes no instance of its own. Article 3 calls these
-# instances « simples préconisations »: they are the model's proposal, not a fact
-# about any territory.
-RECOMMENDED_INSTANCES: tuple[dict, ...] = (
-    {
-        "nom": "Comité de pilotage local",
-        "presidence": "Le représentant de l'intercommunalité bénéficiaire et le représentant de l'Etat",
-        "membres": [
-            "l'intercommunalité bénéficiaire",
-            "les services de l'Etat",
-            "le Chef de file",
-            "les Partenaires",
-        ],
-        "frequence": "Au moins deux fois par an",
-        "role": (
-            "Valide la Feuille de route, arbitre les priorités, suit l'avancement des "
-            "opérations et se prononce sur l'éventuelle prolongation de la Convention."
-        ),
-    },
-    {
-        "nom": "Comité technique",
-        "presidence": "Le Coordonnateur ou l'Equipe projet de l'intercommunalité bénéficiaire",
-        "membres": [
-            "les services de l'intercommunalité bénéficiaire",
-            "le référent désigné par les services déconcentrés de l'Etat",
-            "le Chef de file",
-            "les Partenaires concernés par les opérations",
-        ],
-        "frequence": "Tous les deux à trois mois",
-        "role": (
-            "Prépare les travaux du comité de pilotage, instruit les projets et suit la "
-            "mise en œuvre des opérations de l'annexe 3."
-        ),
-    },
-)

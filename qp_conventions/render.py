@@ -117,6 +117,7 @@ def _environment(directory: Path):
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals["to_complete"] = Missing  # a fact the model itself leaves to the territory
     env.filters.update(
         capfirst=_passes_missing(french.capfirst),
         upper=_passes_missing(lambda s: str(s).upper()),
@@ -159,8 +160,6 @@ def build_context(territory: Territory, missing: list[tuple[tuple, str]]) -> dic
         for financing in op.financements:
             financers[financing.financeur] = financers.get(financing.financeur, Decimal(0)) + financing.montant
     chosen = programme.WORDINGS[territory.redaction]
-    instances = ctx["annexe_1_gouvernance"] or [
-        {**i, "membres": list(i["membres"])} for i in programme.RECOMMENDED_INSTANCES]
     return {
         "interco": ctx["intercommunalite"],
         "representant": ctx["intercommunalite"]["representant"],
@@ -188,8 +187,7 @@ def build_context(territory: Territory, missing: list[tuple[tuple, str]]) -> dic
             "validity_months": programme.VALIDITY_MONTHS,
             "annex_titles": [wording(t) for t in programme.ANNEX_TITLES],
         },
-        "instances": instances,
-        "instances_are_recommended": not ctx["annexe_1_gouvernance"],
+        "instances": ctx["annexe_1_gouvernance"],
         "axes": ctx["annexe_2_axes"],
         "missing_axes": Missing("axes stratégiques de la Feuille de route"),
         "operations": operations,

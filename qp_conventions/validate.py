@@ -237,6 +237,10 @@ def missing_facts(model: BaseModel, loc: tuple = ()) -> list[tuple[tuple, str]]:
 def _warnings(loaded: LoadedFile, facts: list[tuple[tuple, str]],
               territory: Territory) -> list[Problem]:
     facts = list(facts)
+    if not territory.annexe_1_gouvernance:
+        facts.append((("annexe_1_gouvernance",), "instances de gouvernance (annexe 1) : le "
+                      "document imprime les préconisations de la convention, présidence et "
+                      "fréquence à compléter"))
     if not territory.annexe_2_axes:
         facts.append((("annexe_2_axes",), "axes stratégiques de la Feuille de route (annexe 2)"))
     if not territory.annexe_3_operations:

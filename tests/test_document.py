@@ -148,8 +148,11 @@ def test_missing_facts_are_highlighted_placeholders(qp, tmp_path):
     body = text(tmp_path / "arras.docx")
     assert "sur l’intercommunalité bénéficiaire est [à compléter : chef de file" in body
     assert "[à compléter : axes stratégiques de la Feuille de route]" in body
-    # Annex 1 falls back on the programme's recommended instances
-    assert "constituent de simples préconisations" in body and "Comité de pilotage local" in body
+    # Annex 1 falls back on what the convention says of local governance
+    assert "constituent de simples préconisations" in body
+    assert "Instance de pilotage locale" in body
+    assert "[à compléter : présidence de l’instance de pilotage locale]" not in body  # value: as written
+    assert "[à compléter : présidence de l'instance de pilotage locale]" in body
 
 
 def test_same_inputs_give_identical_bytes(qp, fictional, tmp_path):
