@@ -48,8 +48,9 @@ def write_atomic(path: Path, data: bytes) -> None:
 def remove_stale_temporaries(folder: Path) -> None:
     """Temporary files left by a run that was killed (never a finished output)."""
     if folder.is_dir():
-        for leftover in folder.glob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
+        for pattern in (".*.docx.*.tmp", ".*.pdf.*.tmp", f".{MANIFEST}.*.tmp"):
+            for leftover in folder.glob(pattern):  # only what write_atomic names
+                leftover.unlink(missing_ok=True)
 
 
 MANIFEST = ".qp-manifest.json"
