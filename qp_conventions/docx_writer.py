@@ -84,8 +84,7 @@ def _zip(entries: list[_Entry]) -> bytes:
 
 @dataclass(frozen=True)
 class Reference:
-    entries: tuple[tuple[str, bytes], ...]  # every part, in the reference's order
-    compressed: dict[str, _Entry]
+    parts: dict[str, _Entry]  # every part, compressed, in the reference's order
     document_head: str  # document.xml up to and including <w:body>
     section: str  # the body's final <w:sectPr …>…</w:sectPr> (page setup, footer)
     landscape_section: str  # the same, turned to landscape
@@ -142,8 +141,7 @@ def load_reference(path: Path) -> Reference:
         return re.sub(r'\s+xmlns:\w+="[^"]*"', "", etree.tostring(element, encoding="unicode"))
 
     return Reference(
-        entries=tuple(entries),
-        compressed={name: _Entry.of(name, data) for name, data in entries},
+        parts={name: _Entry.of(name, data) for name, data in entries},
         document_head=document[:head_end],
         section=fragment(section),
         landscape_section=fragment(landscape),
@@ -324,5 +322,5 @@ def write_docx(blocks: list[Block], reference: Path, *, title: str, subject: str
     }
     # The constant parts are compressed hard once per process; each document's own text
     # lightly (level 3 takes a third of level 6's time for a few more kilobytes).
-    return _zip([_Entry.of(name, replaced[name], 3) if name in replaced else ref.compressed[name]
-                 for name, _ in ref.entries])
+    return _zip([_Entry.of(name, replaced[name], 3) if name in replaced else entry
+                 for name, entry in ref.parts.items()])

@@ -148,12 +148,10 @@ def _context(territory: Territory, missing: list[tuple[tuple, str]]) -> dict:
 def build_context(territory: Territory, missing: list[tuple[tuple, str]]) -> dict:
     from markupsafe import Markup
 
-    def wording(text: str) -> Markup:
-        return Markup(text)  # the programme's own words: typography applies, as in templates
+    wording = Markup  # the programme's own words: typography applies, as in the templates
 
     ctx = _context(territory, missing)
     partner = programme.PARTNERS.get(territory.chef_de_file) if territory.chef_de_file else None
-    operations = ctx["annexe_3_operations"]
     total_cost = sum((op.cout_total for op in territory.annexe_3_operations), Decimal(0))
     financers: dict[str, Decimal] = {}
     for op in territory.annexe_3_operations:
@@ -189,9 +187,7 @@ def build_context(territory: Territory, missing: list[tuple[tuple, str]]) -> dic
         },
         "instances": ctx["annexe_1_gouvernance"],
         "axes": ctx["annexe_2_axes"],
-        "missing_axes": Missing("axes stratégiques de la Feuille de route"),
-        "operations": operations,
-        "missing_operations": Missing("opérations de la Feuille de route"),
+        "operations": ctx["annexe_3_operations"],
         "total_cost": total_cost,
         "financers": [{"nom": name, "montant": amount} for name, amount in financers.items()],
         "fields": {k: wording(v) for k, v in programme.FIELDS.items()},
