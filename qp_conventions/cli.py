@@ -16,7 +16,7 @@ from typing import List, Optional
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from .errors import Problem, QPError
+from .errors import Problem, QPError, UsageError
 
 HELP_TEXT = "Affiche cette aide et quitte."
 
@@ -96,12 +96,20 @@ def _say(*parts, err: bool = False) -> None:
     read as markup (a path or a value may hold « [ »). Colours through rich on a terminal;
     plain lines elsewhere (CI logs, pipes), which also spares rich's import there."""
     stream = sys.stderr if err else sys.stdout
-    if stream.isatty():
-        from rich.text import Text
+    try:
+        if stream.isatty():
+            from rich.text import Text
 
-        _console(stream).print(Text.assemble(*parts))
-    else:
-        print("".join(p if isinstance(p, str) else p[0] for p in parts), file=stream, flush=True)
+            _console(stream).print(Text.assemble(*parts))
+        else:
+            print("".join(p if isinstance(p, str) else p[0] for p in parts), file=stream,
+                  flush=True)
+    except BrokenPipeError:
+        # The reader went away (`qp generate --all | head -1`): the batch goes on, its
+        # messages go nowhere.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
 
 
 def _print_problem(problem: Problem) -> None:
@@ -158,6 +166,9 @@ def generate(
     force: bool = typer.Option(
         False, "--force", metavar="",
         help="Remplace aussi un document modifié à la main, gardé à côté en copie."),
+    wait: int = typer.Option(
+        60, "--wait", metavar="SECONDES",
+        help="Attente maximale si un autre qp generate écrit dans le même dossier."),
 ) -> None:
     """Écrit out/<territoire>.docx : la convention suivie de ses trois annexes."""
     from . import core
@@ -168,8 +179,8 @@ def generate(
         raise QPError("indiquez au moins un territoire (par exemple : qp generate toulouse) ou --all")
     if check and pdf:
         raise QPError("--check vérifie les documents Word seulement : retirez --pdf")
-    if jobs < 0:
-        raise QPError("--jobs attend un nombre de processus (0 : automatique)")
+    if wait < 0:
+        raise UsageError("--wait attend un nombre de secondes")
     paths = core.territory_files([territories]) if all_ else [
         core.territory_path(territories, s) for s in slugs]
     if not paths:
@@ -177,9 +188,13 @@ def generate(
     if check:
         _check(paths, out, complete=all_, jobs=jobs)
         return
-    outcomes = _with_progress(
+    batch = _with_progress(
         len(paths),
-        lambda report: core.generate(paths, out, jobs=jobs, force=force, on_outcome=report))
+        lambda report: core.generate(
+            paths, out, jobs=jobs, force=force, pdf=pdf, wait=wait, on_outcome=report,
+            on_wait=lambda: _say(f"un autre « qp generate » écrit dans {out} : attente de "
+                                 f"sa fin ({wait} s au plus)…", err=True)))
+    outcomes = batch.outcomes
     failed = [o for o in outcomes if o.status in (core.FAILED, core.EDITED)]
     for outcome in failed:  # every error, together, at the end
         for problem in outcome.errors:
@@ -201,12 +216,11 @@ def generate(
     edited = f", {counts[core.EDITED]} modifié(s) à la main" if counts[core.EDITED] else ""
     _say(f"{len(outcomes)} document(s) : {counts[core.WRITTEN]} écrit(s), "
          f"{counts[core.UNCHANGED]} inchangé(s){edited}, {counts[core.FAILED]} en échec")
-    if pdf:
-        from .pdf import convert
-
-        written = convert(core.documents(outcomes), out)
-        _say(f"{len(written)} PDF écrit(s) dans {out} (une seule exécution de LibreOffice)")
-    if failed:
+    if batch.pdfs:
+        _say(f"{len(batch.pdfs)} PDF écrit(s) dans {out} (une seule exécution de LibreOffice)")
+    if batch.pdf_error:
+        _say((f"erreur : {batch.pdf_error}", "red"), err=True)
+    if failed or batch.pdf_error:
         raise typer.Exit(1)
 
 
@@ -356,7 +370,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except QPError as exc:
         _say((f"erreur : {exc}", "red"), err=True)
-        sys.exit(1)
+        sys.exit(exc.exit_code)
     except ClickException as exc:
         _say((f"erreur : {_french_usage(exc.format_message())}", "red"), err=True)
         _say("Essayez « qp --help » pour l'aide.", err=True)

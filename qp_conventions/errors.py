@@ -37,8 +37,57 @@ class Problem:
         return f"{self.location()}: {self.severity} :{field} {self.message}"
 
 
+def field_path(loc: tuple) -> str:
+    """« annexe_3_operations[2].cout_total » (list positions counted from 1, as people do)."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part + 1}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
 class QPError(Exception):
-    """A problem the user can fix: printed in French, exit code 1, no traceback."""
+    """A problem the user can fix (a file, a folder, the machine): printed in French, exit
+    code 1, no traceback."""
+
+    exit_code = 1
+
+
+class UsageError(QPError):
+    """A command line that cannot be run as written (options, arguments): exit code 2."""
+
+    exit_code = 2
+
+
+# What the system says when a file cannot be read or written, in French (strerror is in
+# the system's language, usually English on a server).
+_OS_ERRORS = {
+    "ENOSPC": "plus de place sur le disque",
+    "EDQUOT": "quota disque dépassé",
+    "EACCES": "permission refusée",
+    "EPERM": "opération non permise (fichier ou dossier protégé)",
+    "EROFS": "disque en lecture seule",
+    "ENOTDIR": "un élément du chemin n'est pas un dossier",
+    "EISDIR": "c'est un dossier",
+    "ENOENT": "fichier ou dossier introuvable",
+    "EEXIST": "existe déjà",
+    "ENAMETOOLONG": "nom trop long",
+    "ELOOP": "trop de liens symboliques",
+    "EIO": "erreur d'entrée-sortie du disque",
+    "EBUSY": "fichier occupé par un autre programme",
+    "ETXTBSY": "fichier occupé par un autre programme",
+    "ENOEXEC": "ce n'est pas un programme exécutable",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """« plus de place sur le disque », « permission refusée »…"""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return _OS_ERRORS.get(name, exc.strerror or str(exc))
 
 
 class InvalidTerritory(QPError):

@@ -4,13 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import re
 from decimal import Decimal
 
-from babel import Locale
-from babel.dates import format_date
 
-FR = Locale.parse("fr_FR")  # parsed once: Babel parses a locale name on every call
+def _import_babel():
+    """Babel reads the local time zone as `babel.dates` is imported, and first takes $TZ
+    for a file name relative to the current folder: with TZ=UTC, a folder named « UTC »
+    there makes the import fail (python-babel/babel#1092 is the same family of bug).
+    qp never uses the local time zone: $TZ is hidden for the import only."""
+    saved = os.environ.pop("TZ", None)
+    try:
+        from babel import Locale, dates
+
+        locale = Locale.parse("fr_FR")
+        locale.number_symbols  # loads the locale data now (its pickle imports babel.dates)
+        return locale, dates.format_date
+    finally:
+        if saved is not None:
+            os.environ["TZ"] = saved
+
+
+FR, format_date = _import_babel()  # parsed once: Babel parses a locale name on every call
 
 NBSP = "\u00a0"  # before « : ; ! ? » and inside guillemets, as French typography wants
 NNBSP = "\u202f"  # thousands separator (Babel's choice for fr_FR)

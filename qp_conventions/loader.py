@@ -1,28 +1,87 @@
 """Read a territory file safely: bytes → text → YAML node graph → plain Python data.
 
-Every refusal is a located French `Problem`. Safe loading only (no object
-construction), bounded size and alias expansion, duplicate keys detected with
-both lines, control characters that Word cannot hold refused where they stand.
+Every refusal is a located French `Problem`. The size of the file is checked before it
+is read; the node graph is composed here from the parser's events, without recursion,
+so that nesting depth and the size of the data once aliases are expanded are bounded
+*while* reading (PyYAML's own composer recurses: deep nesting crashed it). Safe loading
+only (no object construction), duplicate keys detected with both lines, invisible and
+control characters refused where they stand, numbers only in plain decimal notation.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
+from yaml.events import (AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
+                         SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import InvalidTerritory, Problem
+from .errors import InvalidTerritory, Problem, field_path
 
 MAX_FILE_BYTES = 1024 * 1024
-# A real territory file has a few thousand nodes; a « billion laughs » has billions.
+# A real territory file nests 5 levels (annexe_3_operations → operation → financements →
+# financing → montant) and holds a few thousand values and characters; the bounds below
+# count aliases as what they expand to (a « billion laughs » expands to billions).
+MAX_DEPTH = 20
 MAX_EXPANDED_NODES = 200_000
+MAX_EXPANDED_CHARS = 2_000_000
+MAX_NUMBER_CHARS = 30
 
-# XML 1.0 forbids these (python-docx would crash on them); tab, LF and CR are allowed.
-FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+# Characters Word cannot hold (XML 1.0 forbids them) or that hide what a contract says.
+_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_INVALID = "\ud800-\udfff\ufffe\uffff"
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_INVISIBLE = "\u200b-\u200d\u2060\ufeff\u2028\u2029"
+FORBIDDEN_CHARS = re.compile(f"[{_CONTROL}{_INVALID}{_BIDI}{_INVISIBLE}]")
+
+_INVISIBLE_NAMES = {
+    "\u200b": "espace sans largeur", "\u200c": "antiliant sans largeur",
+    "\u200d": "liant sans largeur", "\u2060": "gluon de mots", "\ufeff": "indicateur d'ordre des octets",
+    "\u2028": "séparateur de ligne", "\u2029": "séparateur de paragraphe",
+}
+
+
+def forbidden_message(char: str) -> str:
+    """Why a character is refused, in French."""
+    code = f"U+{ord(char):04X}"
+    if re.match(f"[{_CONTROL}]", char):
+        return (f"caractère de contrôle interdit {code} (invisible, souvent issu d'un "
+                "copier-coller) : supprimez-le")
+    if re.match(f"[{_BIDI}]", char):
+        return (f"caractère invisible {code} interdit : il change le sens d'affichage du texte "
+                "(le document montrerait les lettres dans un autre ordre que le fichier) : "
+                "supprimez-le")
+    if char in _INVISIBLE_NAMES:
+        return (f"caractère invisible {code} ({_INVISIBLE_NAMES[char]}) interdit, souvent issu "
+                "d'un copier-coller : supprimez-le")
+    return f"caractère invalide {code} (il ne correspond à aucune lettre) : supprimez-le"
+
+
+# One rule for territory names, everywhere: the file's name without its extension, which
+# is also the document's name and what `qp generate` is given.
+NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,80}")
+EXTENSIONS = (".yaml", ".yml")
+
+
+def suggested_name(name: str) -> str:
+    """« Métropole de Lyon » → « metropole-de-lyon »."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9_]+", "-", ascii_name).strip("-_")[:80] or "territoire"
+
+
+def name_problem(path: Path) -> str | None:
+    """Why a territory file's name is refused, or None."""
+    if path.suffix in EXTENSIONS and NAME.fullmatch(path.stem):
+        return None
+    return (f"nom de fichier « {path.name} » refusé : le nom d'un territoire s'écrit en "
+            "minuscules sans accents, chiffres, « - » et « _ », avec l'extension .yaml : "
+            f"renommez-le « {suggested_name(path.stem)}.yaml »")
 
 
 @dataclass
@@ -41,7 +100,6 @@ class LoadedFile:
                 return node, False
             node = child
         return node, True
-
 
     def mark(self, loc: tuple) -> tuple[int, int]:
         """1-based line and column for a path. A block (mapping or list) is pointed at by
@@ -83,24 +141,38 @@ def _problem(path: Path, message: str, line: int | None = None, column: int | No
     return Problem(path, line, column, field, message)
 
 
-def _at(path: Path, mark, message: str) -> Problem:
-    return _problem(path, message, mark.line + 1, mark.column + 1)
+def _at(path: Path, mark, message: str, field: str = "") -> Problem:
+    return _problem(path, message, mark.line + 1, mark.column + 1, field)
+
+
+def _too_large(path: Path, size: int) -> InvalidTerritory:
+    return InvalidTerritory([_problem(
+        path,
+        f"fichier trop volumineux ({size} octets) : un fichier de territoire ne "
+        f"dépasse pas {MAX_FILE_BYTES // 1024} Kio",
+    )])
 
 
 def read_text(path: Path) -> str:
-    """The file's text: UTF-8 with or without BOM, any line endings."""
+    """The file's text: UTF-8 with or without BOM, any line endings, accents composed
+    (NFC: « é » typed as « e » + accent on macOS is the same « é »). Its size is checked
+    before it is read, so a huge file costs nothing."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            import os
+
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise _too_large(path, size)
+            raw = handle.read(MAX_FILE_BYTES + 1)  # the size may have lied (a growing file)
     except FileNotFoundError:
         raise InvalidTerritory([_problem(path, "fichier introuvable")]) from None
+    except IsADirectoryError:
+        raise InvalidTerritory([_problem(path, "c'est un dossier, pas un fichier")]) from None
     except OSError as exc:
         raise InvalidTerritory([_problem(path, f"lecture impossible ({exc.strerror})")]) from None
     if len(raw) > MAX_FILE_BYTES:
-        raise InvalidTerritory([_problem(
-            path,
-            f"fichier trop volumineux ({len(raw)} octets) : un fichier de territoire ne "
-            f"dépasse pas {MAX_FILE_BYTES // 1024} Kio",
-        )])
+        raise _too_large(path, len(raw))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -113,17 +185,12 @@ def read_text(path: Path) -> str:
             "Codage « UTF-8 »)",
             line, column,
         )]) from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     problems = []
     for match in FORBIDDEN_CHARS.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-        problems.append(_problem(
-            path,
-            f"caractère de contrôle interdit U+{ord(match.group()):04X} (invisible, souvent "
-            "issu d'un copier-coller) : supprimez-le",
-            line, column,
-        ))
+        problems.append(_problem(path, forbidden_message(match.group()), line, column))
     if problems:
         raise InvalidTerritory(problems)
     return text
@@ -134,8 +201,11 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     context = exc.context or ""
     if "'\\t'" in problem or "\\t" in problem:
         return "tabulation dans l'indentation : indentez uniquement avec des espaces"
-    if "unknown escape character" in problem:
-        char = problem.split("'")[1] if "'" in problem else "?"
+    if "unknown escape character" in problem or "expected escape sequence" in problem:
+        if "expected escape sequence" in problem:  # « \U », « \u » or « \x » not followed by a code
+            char = {"2": "x", "4": "u", "8": "U"}.get(problem.split("of ")[1][:1], "?")
+        else:
+            char = problem.split("'")[1] if "'" in problem else "?"
         return (f"« \\{char} » n'est pas permis entre guillemets doubles : écrivez « \\\\ » pour "
                 "une barre oblique inverse, ou mettez la valeur entre guillemets simples")
     if "quoted scalar" in context:
@@ -146,8 +216,6 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
                 "guillemets, sinon vérifiez l'indentation")
     if "could not find expected ':'" in problem:
         return "ligne sans « clé: valeur » ou indentation incorrecte"
-    if "found undefined alias" in problem:
-        return "alias (*nom) qui ne renvoie à aucune ancre (&nom)"
     if "expected ',' or ']'" in problem or "expected ',' or '}'" in problem:
         closing = "]" if "]" in problem else "}"
         opened = exc.context_mark.line + 1 if exc.context_mark else "?"
@@ -156,103 +224,260 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     if "expected <block end>" in problem or "did not find expected" in problem:
         return ("structure incohérente : alignez les clés de même niveau, et mettez entre "
                 "guillemets une valeur qui contient des guillemets, crochets ou deux-points")
-    if "expected a single document" in problem + context or "another document" in problem:
-        return "un seul document par fichier : retirez le séparateur « --- » en trop"
     if "found character" in problem and "cannot start any token" in problem:
         char = problem.split("'")[1] if "'" in problem else "?"
         return f"caractère « {char} » inattendu en début de valeur : mettez la valeur entre guillemets"
     return f"syntaxe YAML invalide ({problem or context})"
 
 
-def _raise_yaml_error(path: Path, exc: yaml.YAMLError):
+def _syntax_problem(path: Path, text: str, exc: yaml.YAMLError) -> Problem:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        raise InvalidTerritory([_problem(path, _yaml_message(exc),
-                                         mark.line + 1 if mark else None,
-                                         mark.column + 1 if mark else None)]) from None
-    raise InvalidTerritory([_problem(path, f"syntaxe YAML invalide ({exc})")]) from None
+        return _problem(path, _yaml_message(exc), mark.line + 1 if mark else None,
+                        mark.column + 1 if mark else None)
+    return _problem(path, f"syntaxe YAML invalide ({exc})")
 
 
-def _walk(path: Path, root: Node) -> list[Problem]:
-    """Check the composed graph before building anything from it: duplicate keys,
-    non-scalar keys, and the size of the structure once aliases are expanded."""
-    problems: list[Problem] = []
-    sizes: dict[int, int] = {}
-    in_progress: set[int] = set()
+class _Refused(Exception):
+    """The file is refused as a whole (too deep, too large, an alias that cannot be
+    followed, a second document)."""
 
-    def size(node: Node) -> int:
-        key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if node.tag not in _PLAIN_TAGS:
-            raise _TooLarge(node, f"balise YAML « {node.tag.replace(_YAML_TAG, '!!')} » refusée : "
-                                  "un fichier de territoire ne contient que des textes, nombres, "
-                                  "dates, listes et rubriques")
-        if key in in_progress:
-            raise _TooLarge(node, "alias récursif : une structure qui se contient elle-même")
-        in_progress.add(key)
-        total = 1
-        if isinstance(node, MappingNode):
-            seen: dict[str, Node] = {}
-            for k, v in node.value:
-                if not isinstance(k, ScalarNode):
-                    problems.append(_at(path, k.start_mark, "une clé doit être un simple mot"))
-                elif k.value in seen:
-                    first = seen[k.value].start_mark.line + 1
-                    problems.append(Problem(
-                        path, k.start_mark.line + 1, k.start_mark.column + 1, k.value,
-                        f"clé « {k.value} » en double dans la même rubrique (lignes {first} "
-                        f"et {k.start_mark.line + 1}) : ne gardez qu'une des deux",
-                    ))
-                else:
-                    seen[k.value] = k
-                total += size(v)
-        elif isinstance(node, SequenceNode):
-            for item in node.value:
-                total += size(item)
-        if total > MAX_EXPANDED_NODES:
-            raise _TooLarge(node, f"structure démesurée (plus de {MAX_EXPANDED_NODES} valeurs "
-                                  "une fois les alias développés) : fichier refusé")
-        in_progress.discard(key)
-        sizes[key] = total
-        return total
-
-    try:
-        size(root)
-    except _TooLarge as exc:
-        return [_at(path, exc.node.start_mark, exc.message)]
-    return problems
+    def __init__(self, mark, message: str):
+        self.mark, self.message = mark, message
 
 
 _YAML_TAG = "tag:yaml.org,2002:"
-_STR = _YAML_TAG + "str"
+_STR, _INT, _FLOAT = (_YAML_TAG + t for t in ("str", "int", "float"))
 _PLAIN_TAGS = {_YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp",
                                        "seq", "map")}
+# Numbers as people write them: digits, a point before the cents, an exponent. YAML 1.1
+# also reads 0100 as octal (64), 0x10 as hexadecimal, 1_000 and 1:30 (base 60).
+_PLAIN_NUMBER = re.compile(r"[-+]?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 
 
-class _TooLarge(Exception):
-    """The graph is refused as a whole (too large, recursive, or a foreign tag)."""
+def _number_problem(node: ScalarNode) -> str | None:
+    """Why a number is refused: YAML 1.1 reads some notations silently as another number."""
+    text = node.value
+    if _PLAIN_NUMBER.fullmatch(text):
+        if len(text) > MAX_NUMBER_CHARS:
+            return f"nombre démesuré ({len(text)} caractères ; {MAX_NUMBER_CHARS} au plus)"
+        return None
+    plain = text.lstrip("+-")
+    if plain.lower() in (".inf", ".nan"):
+        return f"« {text} » n'est pas un nombre utilisable : écrivez un nombre en chiffres"
+    if ":" in plain:
+        why = "les deux-points annoncent un nombre en base 60"
+    elif plain[:2].lower() in ("0x", "0o", "0b"):
+        why = "« 0x », « 0o » et « 0b » annoncent un nombre hexadécimal, octal ou binaire"
+    elif "_" in plain:
+        why = "les « _ » sont ignorés"
+    elif plain[:1] == "0" and plain[1:2].isdigit():
+        why = "un zéro initial annonce un nombre octal, en base 8"
+    else:
+        why = "notation inhabituelle"
+    try:
+        read_as = f"YAML lirait le nombre {SafeConstructor().construct_object(node)} ; "
+    except (ValueError, OverflowError, yaml.YAMLError):
+        read_as = ""
+    return (f"« {text} » ambigu ({why}) : {read_as}pour un texte, mettez-le entre guillemets "
+            f"(\"{text}\") ; pour un nombre, écrivez les chiffres seuls, sans zéro initial "
+            "(par exemple 1250000 ou 1250000.50)")
 
-    def __init__(self, node: Node, message: str):
-        self.node, self.message = node, message
+
+class _Composer:
+    """The node graph from the parser's events, built with an explicit stack: nesting
+    depth, expanded size, foreign tags, duplicate keys, characters and numbers are
+    checked on each node as it completes."""
+
+    def __init__(self, path: Path, loader):
+        self.path = path
+        self.loader = loader  # a parser (events) and a resolver (implicit tags)
+        self.problems: list[Problem] = []
+        self.anchors: dict[str, Node] = {}
+        self.open_anchors: dict[str, Any] = {}  # anchors of collections not yet closed
+        self.sizes: dict[int, tuple[int, int]] = {}  # node -> (values, characters) expanded
+
+    def compose(self) -> Node | None:
+        loader = self.loader
+        loader.get_event()  # stream start
+        if loader.check_event(StreamEndEvent):
+            return None
+        loader.get_event()  # document start
+        root = self._document()
+        loader.get_event()  # document end
+        if not loader.check_event(StreamEndEvent):
+            raise _Refused(loader.get_event().start_mark,
+                           "un seul document par fichier : retirez le séparateur « --- » en trop")
+        return root
+
+    def _document(self) -> Node:
+        loader = self.loader
+        # each open collection, its anchor, and for a mapping the key awaiting its value
+        stack: list[list] = []
+        while True:
+            event = loader.get_event()
+            if isinstance(event, AliasEvent):
+                node = self._alias(event)
+            elif isinstance(event, ScalarEvent):
+                self._new_anchor(event)
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = loader.resolve(ScalarNode, event.value, event.implicit)
+                node = ScalarNode(tag, event.value, event.start_mark, event.end_mark,
+                                  style=event.style)
+                self._completed(node, event.anchor)
+            elif isinstance(event, (SequenceStartEvent, MappingStartEvent)):
+                self._new_anchor(event)
+                kind = SequenceNode if isinstance(event, SequenceStartEvent) else MappingNode
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = loader.resolve(kind, None, event.implicit)
+                node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+                if event.anchor is not None:
+                    self.open_anchors[event.anchor] = event.start_mark
+                stack.append([node, event.anchor, None])
+                if len(stack) > MAX_DEPTH:
+                    raise _Refused(event.start_mark,
+                                   f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux de "
+                                   "listes et de rubriques ; un fichier de territoire en a 5) : "
+                                   "fichier refusé")
+                continue
+            else:  # end of a sequence or mapping
+                node, anchor, _ = stack.pop()
+                node.end_mark = event.end_mark
+                if anchor is not None:
+                    del self.open_anchors[anchor]
+                self._completed(node, anchor)
+            if not stack:
+                return node
+            parent = stack[-1]
+            if isinstance(parent[0], SequenceNode):
+                parent[0].value.append(node)
+            elif parent[2] is None:
+                parent[2] = node  # a key: its value comes next
+            else:
+                parent[0].value.append((parent[2], node))
+                parent[2] = None
+
+    def _alias(self, event) -> Node:
+        if event.anchor in self.open_anchors:
+            line = self.open_anchors[event.anchor].line + 1
+            raise _Refused(event.start_mark,
+                           f"alias récursif « *{event.anchor} » : la structure ancrée ligne "
+                           f"{line} se contiendrait elle-même")
+        if event.anchor not in self.anchors:
+            raise _Refused(event.start_mark,
+                           f"alias « *{event.anchor} » qui ne renvoie à aucune ancre "
+                           f"(« &{event.anchor} ») écrite avant lui")
+        return self.anchors[event.anchor]
+
+    def _new_anchor(self, event) -> None:
+        anchor = event.anchor
+        if anchor is not None and (anchor in self.anchors or anchor in self.open_anchors):
+            raise _Refused(event.start_mark, f"ancre « &{anchor} » définie deux fois : "
+                                             "donnez-leur des noms différents")
+
+    def _completed(self, node: Node, anchor: str | None) -> None:
+        """Check a finished node and bound the size of what it expands to."""
+        if node.tag not in _PLAIN_TAGS:
+            raise _Refused(node.start_mark,
+                           f"balise YAML « {node.tag.replace(_YAML_TAG, '!!')} » refusée : un "
+                           "fichier de territoire ne contient que des textes, nombres, dates, "
+                           "listes et rubriques")
+        if isinstance(node, ScalarNode):
+            size = (1, len(node.value))
+        else:
+            children = (node.value if isinstance(node, SequenceNode)
+                        else [n for pair in node.value for n in pair])
+            values, chars = 1, 0
+            for child in children:
+                child_values, child_chars = self.sizes[id(child)]
+                values += child_values
+                chars += child_chars
+            size = (values, chars)
+            if isinstance(node, MappingNode):
+                self._check_keys(node)
+        if size[0] > MAX_EXPANDED_NODES:
+            raise _Refused(node.start_mark,
+                           f"structure démesurée (plus de {MAX_EXPANDED_NODES} valeurs une fois "
+                           "les alias développés) : fichier refusé")
+        if size[1] > MAX_EXPANDED_CHARS:
+            raise _Refused(node.start_mark,
+                           f"texte démesuré (plus de {MAX_EXPANDED_CHARS} caractères une fois "
+                           "les alias développés) : fichier refusé")
+        self.sizes[id(node)] = size
+        if anchor is not None:
+            self.anchors[anchor] = node
+
+    def _check_keys(self, node: MappingNode) -> None:
+        seen: dict[str, Node] = {}
+        for key, _ in node.value:
+            if not isinstance(key, ScalarNode):
+                self.problems.append(_at(self.path, key.start_mark, "une clé doit être un simple mot"))
+            elif key.value in seen:
+                first = seen[key.value].start_mark.line + 1
+                self.problems.append(Problem(
+                    self.path, key.start_mark.line + 1, key.start_mark.column + 1, key.value,
+                    f"clé « {key.value} » en double dans la même rubrique (lignes {first} "
+                    f"et {key.start_mark.line + 1}) : ne gardez qu'une des deux",
+                ))
+            else:
+                seen[key.value] = key
 
 
-def _build(path: Path, loader: yaml.SafeLoader, node: Node, problems: list[Problem],
+# libyaml when PyYAML has it (ten times faster); the pure-Python parser explains errors
+# better (it names the offending character), so a file in error is read again with it.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose(path: Path, text: str, loader_class) -> tuple[Node | None, list[Problem]]:
+    loader = loader_class(text)
+    try:
+        composer = _Composer(path, loader)
+        try:
+            root = composer.compose()
+        except _Refused as refused:
+            raise InvalidTerritory([_at(path, refused.mark, refused.message)]) from None
+        return root, composer.problems
+    finally:
+        loader.dispose()
+
+
+def _printable(path: Path, node: ScalarNode, problems: list[Problem], loc: tuple) -> bool:
+    """False, with a problem, for a character written as a YAML escape (« \\x85 »,
+    « \\u202e ») that the scan of the file's text cannot see."""
+    bad = FORBIDDEN_CHARS.search(node.value)
+    if bad:
+        problems.append(_at(path, node.start_mark, forbidden_message(bad.group()), field_path(loc)))
+    return bad is None
+
+
+def _build(path: Path, constructor: SafeConstructor, node: Node, problems: list[Problem],
            loc: tuple = ()) -> Any:
-    """Plain data from the graph. Keys stay the text as written (so `no:` is not a
-    boolean key); scalar values keep YAML's types so that the model can explain them."""
+    """Plain data from the graph (its depth is bounded). Keys stay the text as written
+    (so `no:` is not a boolean key); scalar values keep YAML's types so that the model
+    can explain them."""
     if isinstance(node, MappingNode):
-        return {k.value: _build(path, loader, v, problems, (*loc, k.value)) for k, v in node.value
-                if isinstance(k, ScalarNode)}
+        data = {}
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and _printable(path, key, problems, loc):
+                data[key.value] = _build(path, constructor, value, problems, (*loc, key.value))
+        return data
     if isinstance(node, SequenceNode):
-        return [_build(path, loader, item, problems, (*loc, i)) for i, item in enumerate(node.value)]
+        return [_build(path, constructor, item, problems, (*loc, i))
+                for i, item in enumerate(node.value)]
+    if not _printable(path, node, problems, loc):
+        return None
     if node.tag == _STR:  # most values: the text itself, as PyYAML's constructor would give
         return node.value
+    if node.tag in (_INT, _FLOAT):
+        wrong = _number_problem(node)
+        if wrong:
+            problems.append(_at(path, node.start_mark, wrong, field_path(loc)))
+            return None
     try:
-        return loader.construct_object(node, deep=True)
-    except (ValueError, yaml.YAMLError):
-        from .validate import field_path
-
+        return constructor.construct_object(node, deep=True)
+    except (ValueError, OverflowError, yaml.YAMLError):
         problems.append(Problem(path, node.start_mark.line + 1, node.start_mark.column + 1,
                                 field_path(loc),
                                 f"valeur « {node.value} » illisible (date impossible ?) : "
@@ -261,28 +486,15 @@ def _build(path: Path, loader: yaml.SafeLoader, node: Node, problems: list[Probl
         return None
 
 
-# libyaml when PyYAML has it (ten times faster); the pure-Python loader explains errors
-# better (it names the offending character), so errors are re-read with it.
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _compose(text: str, loader_class) -> tuple[Node | None, yaml.SafeLoader]:
-    loader = loader_class(text)
-    try:
-        return loader.get_single_node(), loader
-    finally:
-        loader.dispose()
-
-
 def load_territory_file(path: Path) -> LoadedFile:
     text = read_text(path)
     try:
-        root, loader = _compose(text, _FAST_LOADER)
+        root, problems = _compose(path, text, _FAST_LOADER)
     except yaml.YAMLError:
         try:
-            root, loader = _compose(text, yaml.SafeLoader)
+            root, problems = _compose(path, text, yaml.SafeLoader)
         except yaml.YAMLError as exc:
-            _raise_yaml_error(path, exc)
+            raise InvalidTerritory([_syntax_problem(path, text, exc)]) from None
     if root is None:
         raise InvalidTerritory([_problem(path, "fichier vide : il doit décrire un territoire "
                                                "(voir l'exemple commenté du README)", 1, 1)])
@@ -291,10 +503,9 @@ def load_territory_file(path: Path) -> LoadedFile:
         raise InvalidTerritory([_at(path, root.start_mark,
                                     f"le fichier doit être une suite de « clé: valeur » "
                                     f"(il contient {kind})")])
-    problems = _walk(path, root)
     if problems:
         raise InvalidTerritory(problems)
-    data = _build(path, loader, root, problems)
+    data = _build(path, SafeConstructor(), root, problems)
     if problems:
         raise InvalidTerritory(problems)
     return LoadedFile(path, data, root)

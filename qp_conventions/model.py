@@ -23,9 +23,9 @@ from pydantic import (
 
 from . import programme
 from .departements import DEPARTEMENTS
-from .loader import FORBIDDEN_CHARS
 
 MAX_TEXT = 4000
+MAX_AMOUNT = Decimal(10) ** 15  # euros; far above any programme, far below Decimal's limits
 
 
 def is_to_complete(value: Any) -> bool:
@@ -51,23 +51,18 @@ def Completable(kind: Any) -> Any:
     return Annotated[Optional[kind], BeforeValidator(_none_if_to_complete)]
 
 
-def _printable(value: Any) -> Any:
-    """Text that Word can hold: line breaks as « \\n », no control character (one may
-    arrive through a YAML escape such as "\\x07", which the file scan cannot see)."""
+def _line_breaks(value: Any) -> Any:
+    """Line breaks as « \\n » (a YAML escape may write « \\r »); the loader has already
+    refused every character Word cannot hold."""
     if not isinstance(value, str):
         return value
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    bad = FORBIDDEN_CHARS.search(value)
-    if bad:
-        raise ValueError(f"caractère de contrôle interdit U+{ord(bad.group()):04X} dans le texte : "
-                         "supprimez-le")
-    return value
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 Text = Annotated[
     str,
     Strict(),
-    BeforeValidator(_printable),
+    BeforeValidator(_line_breaks),
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT),
 ]
 # Free text may say « à compléter » anywhere: it stays a string, and validation and
@@ -87,6 +82,9 @@ def _amount(value: Any) -> Decimal:
         raise ValueError(f"montant « {value} » illisible") from None
     if not amount.is_finite() or amount < 0:
         raise ValueError("un montant est un nombre positif d'euros")
+    if amount > MAX_AMOUNT:
+        raise ValueError(f"montant « {value} » démesuré : un montant ne dépasse pas "
+                         "1 000 000 000 000 000 € (10 puissance 15)")
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError(f"montant « {value} » : deux décimales au plus (les centimes)")
     return amount

@@ -1,13 +1,32 @@
-"""Writing outputs without ever leaving a truncated file: temporary file in the same
-folder, flushed to disk, then moved over the old one in one step."""
+"""The output folder, where nothing a person wrote may be lost.
+
+- Each file is written to a temporary file of the same folder, flushed to disk, then moved
+  over the old one in one step: a run killed at any moment leaves the old file or the new
+  one, never a truncated one.
+- One run at a time writes a folder: a run holds a lock on `out/.qp-lock` (released by the
+  system if the run is killed); a second run waits, then gives up with a French message.
+- The manifest `out/.qp-manifest.json` lists, for each document, the fingerprints of the
+  contents qp put there; any other content was changed by someone (opened and saved in
+  Word) and is never replaced silently.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
+import re
 import tempfile
 from pathlib import Path
+from typing import Callable, Iterator
 
-from .errors import QPError
+from .errors import QPError, describe_os_error
+
+MANIFEST = ".qp-manifest.json"
+LOCK = ".qp-lock"
+PDF_WORK_PREFIX = ".qp-pdf-"  # LibreOffice's working folder (see pdf.py)
+HAND_EDITED = ".modifie-a-la-main"  # the name part of a hand-edited document kept aside
 
 
 def _file_mode(path: Path) -> int:
@@ -21,7 +40,8 @@ def _file_mode(path: Path) -> int:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Put `data` at `path` in one step; OSError if it cannot (disk full, permissions),
+    QPError if the old file cannot be replaced (open in Word on Windows)."""
     mode = _file_mode(path)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -38,75 +58,157 @@ def write_atomic(path: Path, data: bytes) -> None:
                 "(ou en lecture seule). Fermez-le puis relancez la commande."
             ) from None
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-        except FileNotFoundError:
-            pass
         raise
 
 
-def remove_stale_temporaries(folder: Path) -> None:
-    """Temporary files left by a run that was killed (never a finished output)."""
-    if folder.is_dir():
-        for pattern in (".*.docx.*.tmp", ".*.pdf.*.tmp", f".{MANIFEST}.*.tmp"):
-            for leftover in folder.glob(pattern):  # only what write_atomic names
-                leftover.unlink(missing_ok=True)
+def prepare_folder(out: Path) -> None:
+    """Create the output folder if needed; a French error when it cannot be one."""
+    if out.is_symlink() and not out.exists():
+        raise QPError(f"{out} est un lien symbolique vers {os.readlink(out)}, qui n'existe pas : "
+                      "créez ce dossier ou indiquez-en un autre avec --out")
+    if out.exists() and not out.is_dir():
+        raise QPError(f"{out} n'est pas un dossier (c'est un fichier) : indiquez un dossier "
+                      "avec --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise QPError(f"impossible de créer le dossier {out} : {describe_os_error(exc)}") from None
 
 
-MANIFEST = ".qp-manifest.json"
+@contextlib.contextmanager
+def locked(out: Path, wait: float, on_wait: Callable[[], None]) -> Iterator[None]:
+    """Hold the folder's lock for a whole run: wait at most `wait` seconds for another
+    run to finish. The system releases the lock of a killed run."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(out / LOCK)
+    try:
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            on_wait()
+            lock.acquire(timeout=wait)
+    except Timeout:
+        raise QPError(f"un autre « qp generate » écrit dans {out} depuis plus de {wait:g} s : "
+                      "relancez la commande quand il aura fini (ou avec --wait pour "
+                      "attendre plus longtemps)") from None
+    except OSError as exc:
+        raise QPError(f"impossible d'écrire dans {out} : {describe_os_error(exc)}") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Temporary files left by a killed run (never a finished output). Called with the
+    folder's lock held, so none of them belongs to a running qp."""
+    for pattern in (".*.docx.*.tmp", ".*.pdf.*.tmp", f".{MANIFEST}.*.tmp"):
+        for leftover in folder.glob(pattern):  # only what write_atomic names
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
 
 def digest(data: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(data).hexdigest()
 
 
-class Manifest:
-    """What qp wrote in a folder: for each document, the hashes of the contents qp put
-    there. A document whose hash is not listed was changed by someone else (opened and
-    saved in Word) and is never replaced silently.
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+_CONFLICT = re.compile(r"^(<<<<<<<|=======|>>>>>>>)", re.MULTILINE)
 
-    While a batch is writing, a document's entry lists both its old and its new hash,
-    so that a run killed half-way leaves a manifest that accepts either file."""
+
+class Manifest:
+    """What qp wrote in a folder: for each document, the fingerprints (SHA-256) of the
+    contents qp put there. A document whose fingerprint is not listed was changed by
+    someone else and is never replaced silently.
+
+    While a document is being replaced its entry lists both the content on disk and the
+    new one, and is saved before the file is touched: a run killed at any moment, however
+    many times in a row, leaves a manifest that accepts whatever the disk holds."""
 
     def __init__(self, folder: Path):
-        import json
-
         self.path = folder / MANIFEST
-        try:
-            self.files: dict[str, list[str]] = json.loads(self.path.read_text("utf-8"))["files"]
-        except (FileNotFoundError, ValueError, KeyError, TypeError):
-            self.files = {}
+        self.files: dict[str, list[str]] = self._read()
         self._saved = {k: list(v) for k, v in self.files.items()}
+
+    def _read(self) -> dict[str, list[str]]:
+        try:
+            text = self.path.read_text("utf-8")
+        except FileNotFoundError:
+            return {}
+        except (OSError, UnicodeDecodeError) as exc:
+            why = describe_os_error(exc) if isinstance(exc, OSError) else "pas en UTF-8"
+            raise self._damaged(f"illisible ({why})") from None
+        conflict = _CONFLICT.search(text)
+        if conflict:
+            line = text.count("\n", 0, conflict.start()) + 1
+            raise self._damaged(
+                f"marques de conflit git ligne {line} : gardez les empreintes des deux "
+                "versions (la liste de chaque document réunit celles des deux côtés)")
+        try:
+            files = json.loads(text)["files"]
+        except (ValueError, KeyError, TypeError):
+            raise self._damaged("ce n'est pas un manifeste de qp (JSON illisible ou sans « files »)") \
+                from None
+        if not isinstance(files, dict) or not all(
+                isinstance(name, str) and isinstance(hashes, list)
+                and all(isinstance(h, str) and _DIGEST.fullmatch(h) for h in hashes)
+                for name, hashes in files.items()):
+            raise self._damaged("contenu inattendu (chaque document doit avoir une liste "
+                                "d'empreintes SHA-256)")
+        return files
+
+    def _damaged(self, why: str) -> QPError:
+        return QPError(
+            f"le manifeste {self.path} est endommagé : {why}. Réparez-le, ou supprimez-le : qp "
+            "tiendra alors chaque document déjà présent pour modifié à la main, et ne le "
+            "remplacera qu'avec --force (en gardant l'ancien à côté)")
 
     def written_by_us(self, name: str, data: bytes) -> bool:
         return digest(data) in self.files.get(name, [])
 
-    def expect(self, name: str, data: bytes) -> None:
-        known = self.files.get(name, [])
-        self.files[name] = sorted(set(known[-1:]) | {digest(data)})
+    def expect(self, name: str, on_disk: bytes | None, new: bytes) -> None:
+        """Accept both the content on disk (None: no file, or one kept aside) and the new
+        one, until `settle`."""
+        accepted = {digest(new)} | ({digest(on_disk)} if on_disk is not None else set())
+        self.files[name] = sorted(accepted)
 
     def settle(self, name: str, data: bytes) -> None:
         self.files[name] = [digest(data)]
 
     def save(self) -> None:
         """Write the manifest if it changed (a run that writes nothing leaves it alone)."""
-        import json
-
         if self.files == self._saved:
             return
-        self._saved = {k: list(v) for k, v in self.files.items()}
         text = json.dumps({"version": 1, "files": dict(sorted(self.files.items()))},
                           indent=1, sort_keys=True) + "\n"
-        write_atomic(self.path, text.encode("utf-8"))
+        try:
+            write_atomic(self.path, text.encode("utf-8"))
+        except OSError as exc:
+            raise QPError(f"écriture impossible de {self.path} : {describe_os_error(exc)} ; les "
+                          "documents de ce lot ne sont pas écrits") from None
+        self._saved = {k: list(v) for k, v in self.files.items()}
 
 
-def backup_name(target: Path) -> Path:
-    """Where a hand-edited document is kept when --force replaces it."""
-    candidate = target.with_name(f"{target.stem}.modifie-a-la-main{target.suffix}")
-    number = 2
-    while candidate.exists():
-        candidate = target.with_name(f"{target.stem}.modifie-a-la-main-{number}{target.suffix}")
-        number += 1
-    return candidate
+def keep_aside(target: Path) -> Path:
+    """Move a hand-edited document to `<name>.modifie-a-la-main[-N].docx` and return
+    that name. The name is reserved by creating it exclusively, at the moment of the move:
+    two documents kept aside can never get the same name."""
+    number = 1
+    while True:
+        suffix = HAND_EDITED if number == 1 else f"{HAND_EDITED}-{number}"
+        candidate = target.with_name(f"{target.stem}{suffix}{target.suffix}")
+        try:
+            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            number += 1
+            continue
+        try:
+            os.replace(target, candidate)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(candidate)
+            raise
+        return candidate

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
-from .errors import QPError
-from .output import write_atomic
+from .errors import QPError, describe_os_error
+from .output import PDF_WORK_PREFIX, write_atomic
 
 INSTALL_HINT = (
     "LibreOffice est introuvable : les documents Word ont été écrits, mais pas les PDF. "
@@ -24,10 +27,17 @@ _WINDOWS_PLACES = (
 )
 
 
-def find_soffice() -> str | None:
+def find_soffice() -> str:
+    """LibreOffice's `soffice`: QP_SOFFICE, else the PATH, else its usual places."""
     explicit = os.environ.get("QP_SOFFICE")
     if explicit:
-        return explicit if Path(explicit).is_file() else None
+        if not Path(explicit).is_file():
+            raise QPError(f"QP_SOFFICE désigne {explicit}, qui n'existe pas : les documents Word "
+                          "ont été écrits, mais pas les PDF")
+        if not os.access(explicit, os.X_OK):
+            raise QPError(f"QP_SOFFICE désigne {explicit}, qui n'est pas exécutable : les "
+                          "documents Word ont été écrits, mais pas les PDF")
+        return explicit
     for name in ("soffice", "libreoffice"):
         found = shutil.which(name)
         if found:
@@ -35,7 +45,56 @@ def find_soffice() -> str | None:
     for place in _WINDOWS_PLACES + ("/Applications/LibreOffice.app/Contents/MacOS/soffice",):
         if Path(place).is_file():
             return place
-    return None
+    raise QPError(INSTALL_HINT)
+
+
+def stop_orphan_soffice(work: Path) -> None:
+    """Stop a LibreOffice left running in a working folder by a qp that was killed. Its
+    processes are recognised by that folder in their command line, which only Linux's
+    /proc shows; elsewhere such a LibreOffice ends by itself when its conversion is done."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return
+    needle = str(work.resolve()).encode()
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if needle in (entry / "cmdline").read_bytes():
+                os.kill(int(entry.name), signal.SIGKILL)
+
+
+def remove_abandoned_work(out: Path) -> None:
+    """LibreOffice's working folders left by killed runs (called with out/'s lock held,
+    so none belongs to a running qp)."""
+    for work in out.glob(f"{PDF_WORK_PREFIX}*"):
+        if work.is_dir() and not work.is_symlink():
+            stop_orphan_soffice(work)
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """Run LibreOffice in a process group of its own, stopped entirely (the launcher and
+    soffice.bin) if qp is interrupted or the conversion takes too long."""
+    posix = sys.platform != "win32"
+    try:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, errors="replace", start_new_session=posix)
+    except OSError as exc:
+        raise QPError(f"impossible de lancer LibreOffice ({command[0]}) : "
+                      f"{describe_os_error(exc)}") from None
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except BaseException as exc:
+        if posix:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+        process.kill()
+        process.wait()
+        if isinstance(exc, subprocess.TimeoutExpired):
+            raise QPError("LibreOffice n'a pas terminé la conversion en PDF à temps") from None
+        raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def convert(documents: list[Path], out: Path) -> list[Path]:
@@ -44,10 +103,7 @@ def convert(documents: list[Path], out: Path) -> list[Path]:
     if not documents:
         return []
     soffice = find_soffice()
-    if soffice is None:
-        raise QPError(INSTALL_HINT)
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".qp-pdf-", dir=out) as work:
+    with tempfile.TemporaryDirectory(prefix=PDF_WORK_PREFIX, dir=out) as work:
         work_dir = Path(work)
         # A profile of its own: a LibreOffice already open on the desktop would otherwise
         # take the request and silently convert nothing.
@@ -55,11 +111,7 @@ def convert(documents: list[Path], out: Path) -> list[Path]:
         command = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
                    "--convert-to", "pdf", "--outdir", str(work_dir),
                    *(str(d.resolve()) for d in documents)]
-        try:
-            result = subprocess.run(command, capture_output=True, text=True,
-                                    timeout=120 + 10 * len(documents))
-        except subprocess.TimeoutExpired:
-            raise QPError("LibreOffice n'a pas terminé la conversion en PDF à temps") from None
+        result = _run(command, timeout=120 + 10 * len(documents))
         written = []
         missing = []
         for document in documents:
@@ -68,7 +120,10 @@ def convert(documents: list[Path], out: Path) -> list[Path]:
                 missing.append(document.name)
                 continue
             target = out / produced.name
-            write_atomic(target, produced.read_bytes())
+            try:
+                write_atomic(target, produced.read_bytes())
+            except OSError as exc:
+                raise QPError(f"écriture impossible de {target} : {describe_os_error(exc)}") from None
             written.append(target)
         if missing:
             detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or [""]

@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from yaml.nodes import ScalarNode
 
-from .errors import ERROR, WARNING, InvalidTerritory, Problem
-from .loader import LoadedFile, key_node, load_territory_file
+from .errors import ERROR, WARNING, InvalidTerritory, Problem, field_path
+from .loader import LoadedFile, key_node, load_territory_file, name_problem
 from .model import Territory, is_to_complete
 
 
@@ -35,17 +35,6 @@ class Checked:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if not p.is_error]
-
-
-def field_path(loc: tuple) -> str:
-    """« annexe_3_operations[2].cout_total » (list positions counted from 1, as people do)."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part + 1}]"
-        else:
-            text += ("." if text else "") + str(part)
-    return text
 
 
 def _clean_loc(loc: tuple) -> tuple:
@@ -108,8 +97,11 @@ def _translate(error: dict, raw: Any, loc: tuple, source: str | None) -> str:
         return f"texte attendu, mais la valeur est {_describe(raw)}"
     if kind == "string_too_short":
         return "valeur vide : écrivez-la, ou « à compléter »"
-    if kind == "string_too_long":
-        return f"texte trop long ({ctx.get('max_length')} caractères au plus)"
+    if kind in ("string_too_long", "too_long"):
+        if isinstance(raw, str):
+            return (f"texte trop long ({len(raw)} caractères ; {ctx.get('max_length')} au plus) : "
+                    "raccourcissez-le")
+        return f"liste trop longue ({ctx.get('max_length')} éléments au plus)"
     if kind == "literal_error":
         expected = [e.strip().strip("'") for e in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
         close = difflib.get_close_matches(str(raw), expected, n=1, cutoff=0.5)
@@ -253,6 +245,9 @@ def _warnings(loaded: LoadedFile, facts: list[tuple[tuple, str]],
 
 
 def check_file(path: Path) -> Checked:
+    wrong_name = name_problem(path)
+    if wrong_name:
+        return Checked(path, None, [Problem(path, None, None, "", wrong_name)])
     try:
         loaded = load_territory_file(path)
     except InvalidTerritory as exc:

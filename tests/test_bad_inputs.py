@@ -6,17 +6,88 @@ The files are in tests/bad_inputs/, each named after its mistake."""
 from __future__ import annotations
 
 import shutil
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, checkout_env
+from docx_text import paragraphs
 
 BAD = Path(__file__).resolve().parent / "bad_inputs"
 
 # file -> every error line `qp` must print for it (after « territories/<file>: »)
 CASES = {
+    'alias_recursif.yaml': [
+        '5:5: erreur : alias récursif « *boucle » : la structure ancrée ligne 4 se contiendrait elle-même',
+    ],
+    'heure_sexagesimale.yaml': [
+        '25:16: erreur : annexe_1_gouvernance[1].frequence : « 1:30 » ambigu (les deux-points annoncent un nombre en base 60) : YAML lirait le nombre 90 ; pour un texte, mettez-le entre guillemets ("1:30") ; pour un nombre, écrivez les chiffres seuls, sans zéro initial (par exemple 1250000 ou 1250000.50)',
+    ],
+    'imbrication_profonde.yaml': [
+        '4:35: erreur : imbrication trop profonde (plus de 20 niveaux de listes et de rubriques ; un fichier de territoire en a 5) : fichier refusé',
+    ],
+    'tirets_imbriques.yaml': [
+        '5:41: erreur : imbrication trop profonde (plus de 20 niveaux de listes et de rubriques ; un fichier de territoire en a 5) : fichier refusé',
+    ],
+    'alias_de_texte_geant.yaml': [
+        '8:14: erreur : texte démesuré (plus de 2000000 caractères une fois les alias développés) : fichier refusé',
+    ],
+    'alias_sans_ancre.yaml': [
+        '5:9: erreur : alias « *ville » qui ne renvoie à aucune ancre (« &ville ») écrite avant lui',
+    ],
+    'ancre_en_double.yaml': [
+        '7:23: erreur : ancre « &v » définie deux fois : donnez-leur des noms différents',
+    ],
+    'montant_demesure.yaml': [
+        '14:17: erreur : annexe_3_operations[1].cout_total : montant « 1e+27 » démesuré : un montant ne dépasse pas 1 000 000 000 000 000 € (10 puissance 15)',
+    ],
+    'montant_infini.yaml': [
+        "14:17: erreur : annexe_3_operations[1].cout_total : « .inf » n'est pas un nombre utilisable : écrivez un nombre en chiffres",
+    ],
+    'nombre_octal.yaml': [
+        '14:17: erreur : annexe_3_operations[1].cout_total : « 01250000 » ambigu (un zéro initial annonce un nombre octal, en base 8) : YAML lirait le nombre 348160 ; pour un texte, mettez-le entre guillemets ("01250000") ; pour un nombre, écrivez les chiffres seuls, sans zéro initial (par exemple 1250000 ou 1250000.50)',
+    ],
+    'nombre_hexadecimal.yaml': [
+        '5:16: erreur : signature.exemplaires : « 0x2 » ambigu (« 0x », « 0o » et « 0b » annoncent un nombre hexadécimal, octal ou binaire) : YAML lirait le nombre 2 ; pour un texte, mettez-le entre guillemets ("0x2") ; pour un nombre, écrivez les chiffres seuls, sans zéro initial (par exemple 1250000 ou 1250000.50)',
+    ],
+    'nombre_geant.yaml': [
+        '5:16: erreur : signature.exemplaires : nombre démesuré (5000 caractères ; 30 au plus)',
+    ],
+    'caractere_invalide_echappe.yaml': [
+        '2:8: erreur : intercommunalite.nom : caractère invalide U+D800 (il ne correspond à aucune lettre) : supprimez-le',
+    ],
+    'caractere_invalide_dans_un_choix.yaml': [
+        '4:15: erreur : chef_de_file : caractère invalide U+D800 (il ne correspond à aucune lettre) : supprimez-le',
+    ],
+    'cle_avec_caractere_invalide.yaml': [
+        '4:1: erreur : caractère invalide U+D800 (il ne correspond à aucune lettre) : supprimez-le',
+    ],
+    'controle_c1_echappe.yaml': [
+        "5:9: erreur : signature.lieu : caractère de contrôle interdit U+0092 (invisible, souvent issu d'un copier-coller) : supprimez-le",
+    ],
+    'controle_c1_brut.yaml': [
+        "5:12: erreur : caractère de contrôle interdit U+0092 (invisible, souvent issu d'un copier-coller) : supprimez-le",
+    ],
+    'inversion_bidi.yaml': [
+        "5:11: erreur : caractère invisible U+202E interdit : il change le sens d'affichage du texte (le document montrerait les lettres dans un autre ordre que le fichier) : supprimez-le",
+    ],
+    'inversion_bidi_echappee.yaml': [
+        "5:9: erreur : signature.lieu : caractère invisible U+202E interdit : il change le sens d'affichage du texte (le document montrerait les lettres dans un autre ordre que le fichier) : supprimez-le",
+    ],
+    'espace_sans_largeur.yaml': [
+        "5:12: erreur : caractère invisible U+200B (espace sans largeur) interdit, souvent issu d'un copier-coller : supprimez-le",
+    ],
+    'separateur_de_ligne.yaml': [
+        "5:13: erreur : caractère invisible U+2028 (séparateur de ligne) interdit, souvent issu d'un copier-coller : supprimez-le",
+    ],
+    'chemin_windows.yaml': [
+        "5:14: erreur : « \\U » n'est pas permis entre guillemets doubles : écrivez « \\\\ » pour une barre oblique inverse, ou mettez la valeur entre guillemets simples",
+    ],
+    'texte_trop_long.yaml': [
+        '5:9: erreur : signature.lieu : texte trop long (100000 caractères ; 4000 au plus) : raccourcissez-le',
+    ],
     'barre_oblique_entre_guillemets.yaml': [
         "2:23: erreur : « \\d » n'est pas permis entre guillemets doubles : écrivez « \\\\ » pour une barre oblique inverse, ou mettez la valeur entre guillemets simples",
     ],
@@ -25,9 +96,6 @@ CASES = {
     ],
     'texte_apres_guillemets.yaml': [
         '2:24: erreur : structure incohérente : alignez les clés de même niveau, et mettez entre guillemets une valeur qui contient des guillemets, crochets ou deux-points',
-    ],
-    'alias_recursif.yaml': [
-        '4:16: erreur : alias récursif : une structure qui se contient elle-même',
     ],
     'axe_inconnu.yaml': [
         '12:10: erreur : annexe_3_operations[1].axe : axe « A2 » inconnu (vouliez-vous dire « A1 » ?) : axes déclarés : A1',
@@ -74,9 +142,6 @@ CASES = {
     ],
     'guillemet_non_ferme.yaml': [
         '4:1: erreur : guillemets non fermés (ouverts ligne 2) : fermez-les sur la même valeur',
-    ],
-    'heure_sexagesimale.yaml': [
-        '25:16: erreur : annexe_1_gouvernance[1].frequence : texte attendu, mais YAML a lu un nombre : mettez la valeur entre guillemets, par exemple "1:30"',
     ],
     'liste_au_lieu_de_rubrique.yaml': [
         '1:1: erreur : intercommunalite : rubrique attendue (des « clé: valeur » indentées en dessous), mais la valeur est une liste',
@@ -158,9 +223,7 @@ def test_bad_file_is_refused_with_its_located_message(name, qp, tmp_path, earlie
     shutil.copy(BAD / name, territories / "cas.yaml")
     before = snapshot(earlier_out)
 
-    started = time.perf_counter()
     result = qp("generate", "cas", "-t", territories, "-o", earlier_out)
-    elapsed = time.perf_counter() - started
 
     assert result.code == 1
     errors = [line for line in result.err.splitlines() if ": erreur :" in line]
@@ -168,7 +231,6 @@ def test_bad_file_is_refused_with_its_located_message(name, qp, tmp_path, earlie
     assert "Traceback" not in result.out + result.err
     assert "cas : rien n'a été écrit" in result.err
     assert snapshot(earlier_out) == before
-    assert elapsed < 1.0  # the billion laughs included
 
     validated = qp("validate", BAD / name)
     assert validated.code == 1
@@ -258,10 +320,60 @@ def test_billion_laughs_is_refused_with_bounded_memory():
 
     assert (BAD / "milliard_de_rires.yaml").stat().st_size < 1024
     tracemalloc.start()
-    started = time.perf_counter()
     checked = check_file(BAD / "milliard_de_rires.yaml")
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert checked.territory is None and checked.errors
-    assert elapsed < 1.0 and peak < 20 * 1024 * 1024
+    assert peak < 20 * 1024 * 1024
+
+
+def test_a_huge_file_is_refused_before_it_is_read(qp, tmp_path):
+    """A 2 GiB file (sparse: it costs no disk) is refused from its size alone."""
+    import tracemalloc
+
+    from qp_conventions.validate import check_file
+
+    huge = tmp_path / "enorme.yaml"
+    with open(huge, "wb") as handle:
+        handle.truncate(2 * 1024 ** 3)
+    tracemalloc.start()
+    checked = check_file(huge)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert [p.format() for p in checked.problems] == [
+        f"{huge}: erreur : fichier trop volumineux (2147483648 octets) : un fichier de "
+        "territoire ne dépasse pas 1024 Kio"]
+    assert peak < 5 * 1024 * 1024
+
+
+def test_nesting_that_crashed_libyaml_is_refused_and_the_batch_goes_on(tmp_path):
+    """30 000 nested brackets (60 KB) made libyaml's composer overflow the C stack: the
+    whole batch died with a segmentation fault. Now that file is refused and the good
+    territories are still written."""
+    territories = tmp_path / "territories"
+    territories.mkdir()
+    shutil.copy(FIXTURES / "val-fictif.yaml", territories / "bon.yaml")
+    (territories / "profond.yaml").write_text(
+        "intercommunalite: " + "[" * 30000 + "]" * 30000 + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "qp_conventions", "generate", "--all", "-t", str(territories),
+         "-o", str(tmp_path / "out")], capture_output=True, text=True, encoding="utf-8",
+        env=checkout_env())
+    assert result.returncode == 1, result.stderr
+    assert (f"{territories / 'profond.yaml'}:1:38: erreur : imbrication trop profonde (plus de "
+            "20 niveaux de listes et de rubriques ; un fichier de territoire en a 5) : fichier "
+            "refusé") in result.stderr
+    assert "2 document(s) : 1 écrit(s), 0 inchangé(s), 1 en échec" in result.stdout
+    assert (tmp_path / "out" / "bon.docx").is_file()
+
+
+def test_decomposed_accents_are_the_same_letters(qp, tree):
+    """macOS may save « é » as « e » + combining accent (NFD): it is read as « é »."""
+    source = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8")
+    source = source.replace("departements: [Loiret]", "departements: [Loiret, H\u0065\u0301rault]")
+    source = source.replace("nom: Exemple", "nom: E\u0301lise")
+    root = tree({"t/x.yaml": source})
+    assert qp("validate", "--strict", root / "t").code == 0
+    assert qp("generate", "x", "-t", root / "t", "-o", root / "out").code == 0
+    body = "\n".join(paragraphs(root / "out" / "x.docx"))
+    assert "Camille \u00c9lise" in body and "\u0301" not in body

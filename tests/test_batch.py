@@ -12,7 +12,9 @@ import time
 import zipfile
 from pathlib import Path
 
-from conftest import FIXTURES, ROOT
+import pytest
+
+from conftest import FIXTURES, ROOT, checkout_env
 
 
 def copy_territories(tmp_path: Path) -> Path:
@@ -152,15 +154,29 @@ def test_killed_batch_leaves_old_or_new_files_only(tmp_path):
 
 
 def test_without_libreoffice_the_docx_are_still_written(tmp_path):
+    env = checkout_env(PATH=str(tmp_path / "empty"))  # no soffice on the PATH
+    env.pop("QP_SOFFICE", None)
     result = subprocess.run(
         [sys.executable, "-m", "qp_conventions", "generate", "toulouse", "--pdf",
          "-t", str(ROOT / "territories"), "-o", str(tmp_path)],
-        capture_output=True, text=True, encoding="utf-8",
-        env={**os.environ, "QP_SOFFICE": str(tmp_path / "absent")})
+        capture_output=True, text=True, encoding="utf-8", env=env)
     assert result.returncode == 1
     assert "LibreOffice est introuvable : les documents Word ont été écrits" in result.stderr
     assert "apt-get install libreoffice-writer" in result.stderr
+    assert "1 document(s) : 1 écrit(s)" in result.stdout
     assert (tmp_path / "toulouse.docx").is_file() and not (tmp_path / "toulouse.pdf").exists()
+
+
+@pytest.mark.parametrize("soffice, why", [("absent", "qui n'existe pas"),
+                                           ("not-executable", "qui n'est pas exécutable")])
+def test_a_wrong_qp_soffice_is_named(qp, tmp_path, monkeypatch, soffice, why):
+    (tmp_path / "not-executable").write_text("#!/bin/sh\n")
+    monkeypatch.setenv("QP_SOFFICE", str(tmp_path / soffice))
+    result = qp("generate", "toulouse", "--pdf", "-t", ROOT / "territories", "-o", tmp_path / "out")
+    assert result.code == 1
+    assert (f"erreur : QP_SOFFICE désigne {tmp_path / soffice}, {why} : les documents Word ont "
+            "été écrits, mais pas les PDF") in result.err
+    assert (tmp_path / "out" / "toulouse.docx").is_file()
 
 
 def test_the_repository_out_folder_is_up_to_date(qp):

@@ -1,0 +1,59 @@
+"""Run `qp` with a fault injected at an exact point, for the tests only:
+
+    python inject.py kill-after-manifest-save N ARGS…   the process dies (as under kill -9)
+                                                       right after the N-th manifest save
+    python inject.py refuse-processes-after N ARGS…     the system refuses every process
+                                                       after the N-th (a process limit)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's code
+
+from qp_conventions import output  # noqa: E402
+from qp_conventions.cli import main  # noqa: E402
+
+
+def kill_after_manifest_save(count: int) -> None:
+    real_save = output.Manifest.save
+    saves = 0
+
+    def read(path):
+        return path.read_bytes() if path.exists() else None
+
+    def save(self):
+        nonlocal saves
+        before = read(self.path)
+        real_save(self)
+        if read(self.path) != before:  # the file was really written
+            saves += 1
+            if saves == count:
+                os._exit(137)  # no cleanup, no lock release: as a kill -9 or a power cut
+
+    output.Manifest.save = save
+
+
+def refuse_processes_after(count: int) -> None:
+    real_fork = os.fork
+    forks = 0
+
+    def fork():
+        nonlocal forks
+        forks += 1
+        if forks > count:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real_fork()
+
+    os.fork = fork
+
+
+if __name__ == "__main__":
+    fault, count, *args = sys.argv[1:]
+    {"kill-after-manifest-save": kill_after_manifest_save,
+     "refuse-processes-after": refuse_processes_after}[fault](int(count))
+    sys.argv = ["qp", *args]
+    main()

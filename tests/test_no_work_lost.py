@@ -1,0 +1,334 @@
+"""Nothing a person wrote is lost, and nothing qp wrote is mistaken for a person's work:
+kills at any point, runs at the same time, a broken output folder or environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT, checkout_env
+
+INJECT = Path(__file__).resolve().parent / "inject.py"
+QP = [sys.executable, "-m", "qp_conventions"]
+
+
+def run(*args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([*map(str, args)], capture_output=True, text=True, encoding="utf-8",
+                          env=checkout_env(), **kwargs)
+
+
+def fictional_copies(folder: Path, count: int, change: str = "") -> Path:
+    """`count` copies of the fictional territory; `change` varies their data."""
+    folder.mkdir(exist_ok=True)
+    source = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8")
+    source = source.replace("  lieu: Val-Fictif", f"  lieu: Val-Fictif{change}")
+    for i in range(count):  # each document different from the others
+        (folder / f"t{i:03}.yaml").write_text(
+            source.replace("    prenom: Camille", f"    prenom: Camille {i}"), encoding="utf-8")
+    return folder
+
+
+# 1. --force keeps every hand-edited version
+
+def test_force_with_a_territory_named_twice_keeps_the_hand_edits(qp, tmp_path):
+    out = tmp_path / "out"
+    assert qp("generate", "toulouse", "-t", ROOT / "territories", "-o", out).code == 0
+    (out / "toulouse.docx").write_bytes(b"EDIT")
+    result = qp("generate", "toulouse", "toulouse", "--force", "-t", ROOT / "territories", "-o", out)
+    assert result.code == 0, result.err
+    backup = out / "toulouse.modifie-a-la-main.docx"
+    assert backup.read_bytes() == b"EDIT"
+    assert result.out.count("copie gardée sous") == 1
+    assert "1 document(s) : 1 écrit(s)" in result.out
+    assert (out / "toulouse.docx").read_bytes() != b"EDIT"
+
+
+def test_an_earlier_copy_kept_aside_is_never_replaced(qp, tmp_path):
+    out = tmp_path / "out"
+    assert qp("generate", "toulouse", "-t", ROOT / "territories", "-o", out).code == 0
+    (out / "toulouse.modifie-a-la-main.docx").write_bytes(b"FIRST EDIT")
+    (out / "toulouse.docx").write_bytes(b"SECOND EDIT")
+    result = qp("generate", "toulouse", "--force", "-t", ROOT / "territories", "-o", out)
+    assert result.code == 0, result.err
+    assert (out / "toulouse.modifie-a-la-main.docx").read_bytes() == b"FIRST EDIT"
+    assert (out / "toulouse.modifie-a-la-main-2.docx").read_bytes() == b"SECOND EDIT"
+    assert f"copie gardée sous {out / 'toulouse.modifie-a-la-main-2.docx'}" in result.out
+
+
+# 2. Kills at any point never make qp's own documents look hand-edited
+
+@pytest.mark.parametrize("kill_at", [1, 2, 3])
+def test_two_killed_runs_in_a_row_leave_no_false_hand_edit(tmp_path, kill_at):
+    """Killed (as by kill -9 or a power cut) right after a save of the manifest, twice in
+    a row with different data each time: the next plain run takes every document as its
+    own."""
+    territories, out = tmp_path / "territories", tmp_path / "out"
+    fictional_copies(territories, 40)
+    assert run(*QP, "generate", "--all", "-t", territories, "-o", out).returncode == 0
+    for change in (" bis", " ter"):
+        fictional_copies(territories, 40, change)
+        killed = run(sys.executable, INJECT, "kill-after-manifest-save", kill_at,
+                     "generate", "--all", "--jobs", "1", "-t", territories, "-o", out)
+        assert killed.returncode == 137, killed.stderr
+    result = run(*QP, "generate", "--all", "-t", territories, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "modifié à la main" not in result.stdout + result.stderr
+    assert "40 document(s)" in result.stdout
+
+
+# 3. Two runs on one folder at once
+
+def test_two_batches_at_once_on_one_folder(tmp_path):
+    """Two batches with different data write the same out/ at the same time: both finish,
+    neither fails on the other's temporary files, and afterwards no document is taken for
+    a hand-edited one."""
+    out = tmp_path / "out"
+    one = fictional_copies(tmp_path / "one", 60, " un")
+    two = fictional_copies(tmp_path / "two", 60, " deux")
+    runs = [subprocess.Popen([*QP, "generate", "--all", "--jobs", "1", "-t", str(folder),
+                              "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, encoding="utf-8", env=checkout_env())
+            for folder in (one, two)]
+    for process in runs:
+        stdout, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr
+        assert "écriture impossible" not in stderr
+    for folder in (one, two):  # whichever wrote last, each run recognises every document
+        result = run(*QP, "generate", "--all", "-t", folder, "-o", out)
+        assert result.returncode == 0, result.stderr
+        assert "modifié à la main" not in result.stdout + result.stderr
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_a_run_waits_for_the_folder_then_gives_up_in_french(qp, tmp_path):
+    from filelock import FileLock
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with FileLock(out / ".qp-lock"):  # another qp generate is writing there
+        result = qp("generate", "toulouse", "--wait", "1", "-t", ROOT / "territories", "-o", out)
+    assert result.code == 1
+    assert f"un autre « qp generate » écrit dans {out} : attente de sa fin (1 s au plus)…" in result.err
+    assert (f"erreur : un autre « qp generate » écrit dans {out} depuis plus de 1 s : relancez "
+            "la commande quand il aura fini (ou avec --wait pour attendre plus longtemps)") in result.err
+    assert not (out / "toulouse.docx").exists()
+
+
+# 4. A reader that goes away
+
+def test_a_closed_pipe_does_not_stop_the_batch(tmp_path):
+    """`qp generate --all | head -1`: the batch goes on to the end, quietly."""
+    out = tmp_path / "out"
+    process = subprocess.Popen([*QP, "generate", "--all", "-t", str(ROOT / "territories"),
+                                "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=checkout_env())
+    first = process.stdout.readline()
+    process.stdout.close()  # as `head -1` does
+    stderr = process.stderr.read().decode("utf-8")
+    process.wait(timeout=120)
+    assert first.startswith("écrit : ".encode())
+    assert process.returncode == 0, stderr
+    assert stderr == ""
+    assert len(list(out.glob("*.docx"))) == 14
+
+
+# 5. LibreOffice left behind by a killed run
+
+def test_a_run_killed_during_pdf_conversion_is_cleaned_up_by_the_next(tmp_path):
+    fake = tmp_path / "soffice"
+    started = tmp_path / "started"
+    fake.write_text(f"#!/bin/sh\ntouch {started}\n"
+                    f'exec {sys.executable} -c "import time; time.sleep(600)" "$@"\n')
+    fake.chmod(0o755)
+    out = tmp_path / "out"
+    env = checkout_env(QP_SOFFICE=str(fake))
+    process = subprocess.Popen([*QP, "generate", "toulouse", "--pdf", "-t",
+                                str(ROOT / "territories"), "-o", str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.kill()
+    process.wait()
+    work = list(out.glob(".qp-pdf-*"))
+    assert len(work) == 1
+    needle = str(work[0].resolve()).encode()
+
+    def soffice_running() -> bool:
+        return any(needle in (p / "cmdline").read_bytes()
+                   for p in Path("/proc").iterdir() if p.name.isdigit()
+                   and (p / "cmdline").exists())
+
+    assert soffice_running()  # the orphan LibreOffice
+    result = run(*QP, "generate", "toulouse", "-t", ROOT / "territories", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert not list(out.glob(".qp-pdf-*"))
+    deadline = time.monotonic() + 10
+    while soffice_running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not soffice_running()
+
+
+# 11. The output folder and the environment: French errors, exit code 1
+
+def test_out_is_a_file(qp, tmp_path):
+    (tmp_path / "out").write_text("x")
+    result = qp("generate", "toulouse", "-t", ROOT / "territories", "-o", tmp_path / "out")
+    assert result.code == 1
+    assert (f"erreur : {tmp_path / 'out'} n'est pas un dossier (c'est un fichier) : indiquez "
+            "un dossier avec --out") in result.err
+
+
+def test_out_is_a_dangling_symlink(qp, tmp_path):
+    (tmp_path / "out").symlink_to(tmp_path / "gone")
+    result = qp("generate", "toulouse", "-t", ROOT / "territories", "-o", tmp_path / "out")
+    assert result.code == 1
+    assert (f"erreur : {tmp_path / 'out'} est un lien symbolique vers {tmp_path / 'gone'}, qui "
+            "n'existe pas : créez ce dossier ou indiquez-en un autre avec --out") in result.err
+
+
+def test_out_the_system_refuses(qp, tmp_path, monkeypatch):
+    """A read-only or immutable folder, as the system reports it (also for root)."""
+    import filelock
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(filelock.FileLock, "acquire", refuse)
+    out = tmp_path / "out"
+    result = qp("generate", "toulouse", "-t", ROOT / "territories", "-o", out)
+    assert result.code == 1
+    assert (f"erreur : impossible d'écrire dans {out} : opération non permise (fichier ou "
+            "dossier protégé)") in result.err
+
+
+def test_disk_full_while_saving_the_manifest(qp, tmp_path, monkeypatch):
+    import errno
+
+    from qp_conventions import output
+
+    real = output.write_atomic
+
+    def write(path, data):
+        if path.name == ".qp-manifest.json":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(output, "write_atomic", write)
+    out = tmp_path / "out"
+    result = qp("generate", "toulouse", "-t", ROOT / "territories", "-o", out)
+    assert result.code == 1
+    assert (f"erreur : écriture impossible de {out / '.qp-manifest.json'} : plus de place sur "
+            "le disque ; les documents de ce lot ne sont pas écrits") in result.err
+    assert not (out / "toulouse.docx").exists()
+
+
+DAMAGED = {
+    "files is a list": ('{"version": 1, "files": []}',
+                        "contenu inattendu (chaque document doit avoir une liste d'empreintes SHA-256)"),
+    "null": ("null", "ce n'est pas un manifeste de qp (JSON illisible ou sans « files »)"),
+    "wrong types": ('{"version": 1, "files": {"toulouse.docx": "abc"}}',
+                    "contenu inattendu (chaque document doit avoir une liste d'empreintes SHA-256)"),
+    "git conflict": ('{\n<<<<<<< HEAD\n "files": {}\n=======\n "files": {}\n>>>>>>> autre\n}\n',
+                     "marques de conflit git ligne 2 : gardez les empreintes des deux versions "
+                     "(la liste de chaque document réunit celles des deux côtés)"),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGED)
+def test_a_damaged_manifest_is_named_never_emptied(qp, tmp_path, case):
+    out = tmp_path / "out"
+    assert qp("generate", "toulouse", "-t", ROOT / "territories", "-o", out).code == 0
+    content, why = DAMAGED[case]
+    (out / ".qp-manifest.json").write_text(content, encoding="utf-8")
+    document = (out / "toulouse.docx").read_bytes()
+    result = qp("generate", "toulouse", "--force", "-t", ROOT / "territories", "-o", out)
+    assert result.code == 1
+    assert (f"erreur : le manifeste {out / '.qp-manifest.json'} est endommagé : {why}. "
+            "Réparez-le, ou supprimez-le : qp tiendra alors chaque document déjà présent pour "
+            "modifié à la main, et ne le remplacera qu'avec --force (en gardant l'ancien à "
+            "côté)") in result.err
+    assert (out / ".qp-manifest.json").read_text(encoding="utf-8") == content
+    assert (out / "toulouse.docx").read_bytes() == document
+
+
+def test_a_manifest_that_is_a_folder(qp, tmp_path):
+    out = tmp_path / "out"
+    (out / ".qp-manifest.json").mkdir(parents=True)
+    result = qp("generate", "toulouse", "-t", ROOT / "territories", "-o", out)
+    assert result.code == 1
+    assert (f"erreur : le manifeste {out / '.qp-manifest.json'} est endommagé : illisible "
+            "(c'est un dossier).") in result.err
+
+
+@pytest.mark.parametrize("jobs", ["99999999999999999999999", "65", "-1"])
+def test_impossible_numbers_of_processes(qp, jobs):
+    result = qp("generate", "--all", "--jobs", jobs, "-t", ROOT / "territories")
+    assert result.code == 2
+    assert "erreur : --jobs attend un nombre de processus entre 0 (automatique) et 64" in result.err
+
+
+# 12. A process limit
+
+def test_a_process_limit_does_not_hang_the_batch(tmp_path):
+    """The system refuses the third process: the batch is built in this process instead
+    (it used to print the error, then wait forever for workers that got no work)."""
+    out = tmp_path / "out"
+    result = run(sys.executable, INJECT, "refuse-processes-after", 2, "generate", "--all",
+                 "--jobs", "8", "-t", ROOT / "territories", "-o", out, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "14 document(s) : 14 écrit(s)" in result.stdout
+    reference = tmp_path / "reference"
+    assert run(*QP, "generate", "--all", "--jobs", "1", "-t", ROOT / "territories",
+               "-o", reference).returncode == 0
+    for document in reference.glob("*.docx"):
+        assert (out / document.name).read_bytes() == document.read_bytes()
+
+
+# 16. One rule for territory names
+
+def test_one_naming_rule_everywhere(qp, tmp_path):
+    territories = tmp_path / "territories"
+    territories.mkdir()
+    good = FIXTURES / "val-fictif.yaml"
+    for name in ("bon.yaml", "Toulouse.YAML", "Métropole.yaml", "mon territoire.yaml",
+                 "toulouse.modifie-a-la-main.yaml"):
+        shutil.copy(good, territories / name)
+    expected = {
+        "Toulouse.YAML": "toulouse.yaml",
+        "Métropole.yaml": "metropole.yaml",
+        "mon territoire.yaml": "mon-territoire.yaml",
+        "toulouse.modifie-a-la-main.yaml": "toulouse-modifie-a-la-main.yaml",
+    }
+    validated = qp("validate", territories)
+    assert validated.code == 1
+    for name, suggestion in expected.items():
+        assert (f"{territories / name}: erreur : nom de fichier « {name} » refusé : le nom d'un "
+                "territoire s'écrit en minuscules sans accents, chiffres, « - » et « _ », avec "
+                f"l'extension .yaml : renommez-le « {suggestion} »") in validated.err
+    generated = qp("generate", "--all", "-t", territories, "-o", tmp_path / "out")
+    assert generated.code == 1
+    assert "5 document(s) : 1 écrit(s), 0 inchangé(s), 4 en échec" in generated.out
+    assert [p.name for p in (tmp_path / "out").glob("*.docx")] == ["bon.docx"]
+    refused = qp("generate", "Métropole", "-t", territories, "-o", tmp_path / "out")
+    assert refused.code == 1 and "nom de territoire « Métropole » refusé" in refused.err
+    unknown = qp("generate", "bonne", "-t", territories, "-o", tmp_path / "out")
+    assert "Vouliez-vous dire « bon » ?" in unknown.err
+    missing = qp("generate", "zzz", "-t", territories, "-o", tmp_path / "out")
+    assert "Territoires disponibles : bon." in missing.err
+
+
+def test_the_manifest_written_is_plain_json(qp, tmp_path):
+    out = tmp_path / "out"
+    assert qp("generate", "toulouse", "-t", ROOT / "territories", "-o", out).code == 0
+    manifest = json.loads((out / ".qp-manifest.json").read_text(encoding="utf-8"))
+    assert list(manifest["files"]) == ["toulouse.docx"]
+    assert len(manifest["files"]["toulouse.docx"]) == 1
