@@ -91,6 +91,7 @@ def build_document(path: Path) -> tuple[bytes, list[Problem]]:
         title=f"Convention d'engagement Quartiers productifs – {interco}",
         subject="Convention d'engagement Quartiers productifs et ses annexes",
         when=territory.signature.date or territory.labellisation,
+        logos=checked.logos,
     )
     return data, checked.warnings
 

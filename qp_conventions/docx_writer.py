@@ -24,18 +24,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from .images import Image
 from .render import Block, Segment
 
 _TWIPS_PER_CHAR = 5.2 * 20  # a generous average character of 9 pt Arial
-_SIGNATURE_SPACE = 1417  # twips: 2.5 cm left blank for the handwritten signatures
-# Parts of the reference that a generated document does not carry.
-_DROPPED_PARTS = {"docProps/thumbnail.jpeg"}
+_SIGNATURE_SPACE = 1985  # twips: 3.5 cm left blank for a handwritten signature and a stamp
+_HEADER_SHADING = "D9D9D9"  # light grey behind the header row of a table
+_LOGO_HEIGHT = 720_000  # EMU: logos 2 cm high (narrower if their row would overflow)
+_EMU_PER_TWIP = 635
 
 _STYLES = {
     "title": "Title",
     "annex_title": "Titre d'annexe",
-    "heading": "heading 1",
-    "subheading": "heading 2",
+    "heading": "heading 2",  # « ## »: one outline level below its title (see reference.docx)
+    "subheading": "heading 3",
     "paragraph": "Body Text",
     "bullet": "List Bullet",
     "table_cell": "Tableau",
@@ -92,6 +94,8 @@ class Reference:
     page_height: int
     margins: int  # left + right, twips
     styles: dict[str, str]  # style name (lower case) -> style id
+    document_rels: str  # word/_rels/document.xml.rels, to which logos add their images
+    content_types: str  # [Content_Types].xml, to which logos add their image types
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -109,13 +113,7 @@ def load_reference(path: Path) -> Reference:
     try:
         with zipfile.ZipFile(path) as archive:
             for item in archive.infolist():
-                if item.filename in _DROPPED_PARTS:
-                    continue
-                data = archive.read(item.filename)
-                if item.filename == "_rels/.rels":
-                    data = re.sub(rb'<Relationship [^>]*Target="docProps/thumbnail\.jpeg"/>',
-                                  b"", data)
-                entries.append((item.filename, data))
+                entries.append((item.filename, archive.read(item.filename)))
         parts = dict(entries)
         document = parts["word/document.xml"].decode("utf-8")
         root = etree.fromstring(parts["word/document.xml"])
@@ -149,6 +147,8 @@ def load_reference(path: Path) -> Reference:
         page_height=int(size.get(f"{_W}h")),
         margins=int(margin.get(f"{_W}left")) + int(margin.get(f"{_W}right")),
         styles={key: names[name.lower()] for key, name in _STYLES.items()},
+        document_rels=parts["word/_rels/document.xml.rels"].decode("utf-8"),
+        content_types=parts["[Content_Types].xml"].decode("utf-8"),
     )
 
 
@@ -174,8 +174,10 @@ def _runs(segments: list[Segment]) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def _paragraph_start(style_id: str, align: str, no_page_break: bool) -> str:
+def _paragraph_start(style_id: str, align: str, no_page_break: bool, keep_next: bool) -> str:
     props = f"<w:pStyle w:val={quoteattr(style_id)}/>"
+    if keep_next:  # on the same page as the next paragraph (the signature page)
+        props += "<w:keepNext/>"
     if no_page_break:
         props += '<w:pageBreakBefore w:val="0"/>'
     if align:
@@ -184,8 +186,9 @@ def _paragraph_start(style_id: str, align: str, no_page_break: bool) -> str:
 
 
 def _paragraph(style_id: str, segments: list[Segment], *, align: str = "",
-               no_page_break: bool = False) -> str:
-    return _paragraph_start(style_id, align, no_page_break) + _runs(segments) + "</w:p>"
+               no_page_break: bool = False, keep_next: bool = False) -> str:
+    return (_paragraph_start(style_id, align, no_page_break, keep_next) + _runs(segments)
+            + "</w:p>")
 
 
 def _column_widths(block: Block, total: int) -> list[int]:
@@ -223,12 +226,13 @@ def _table(block: Block, ref: Reference, width: int) -> str:
     rows = []
     for r, cells in enumerate(block.rows):
         row_props = "<w:cantSplit/>" + ("<w:tblHeader/>" if r == 0 else "")
+        shading = f'<w:shd w:val="clear" w:color="auto" w:fill="{_HEADER_SHADING}"/>' if r == 0 else ""
         tcs = []
         for c, w in enumerate(widths):
             segments = cells[c] if c < len(cells) else []
             if r == 0:
                 segments = [Segment(s.text, True, s.missing) for s in segments]
-            tcs.append(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr>'
+            tcs.append(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>{shading}</w:tcPr>'
                        + _paragraph(ref.styles["table_cell"], segments, align=block.aligns[c])
                        + "</w:tc>")
         rows.append(f"<w:tr><w:trPr>{row_props}</w:trPr>{''.join(tcs)}</w:tr>")
@@ -243,7 +247,8 @@ def _table(block: Block, ref: Reference, width: int) -> str:
 
 def _signatures(block: Block, ref: Reference, width: int) -> str:
     """The parties side by side in a borderless table, one row per line so that the
-    names and titles of both columns stay level; a tall empty row for the signatures."""
+    names and titles of both columns stay level; a tall empty row for the signatures.
+    Every row but the last is kept with the next: the block never splits across pages."""
     count = len(block.columns)
     column = width // count
     height = max(len(c) for c in block.columns)
@@ -255,14 +260,67 @@ def _signatures(block: Block, ref: Reference, width: int) -> str:
             row_props += f'<w:trHeight w:val="{_SIGNATURE_SPACE}"/>'
         cells = "".join(
             f'<w:tc><w:tcPr><w:tcW w:w="{column}" w:type="dxa"/></w:tcPr>'
-            + _paragraph(ref.styles["signature"], line or []) + "</w:tc>"
+            + _paragraph(ref.styles["signature"], line or [], keep_next=r < height - 1)
+            + "</w:tc>"
             for line in lines)
         rows.append(f"<w:tr><w:trPr>{row_props}</w:trPr>{cells}</w:tr>")
     grid = f'<w:gridCol w:w="{column}"/>' * count
     # No table style: the document's default table style has no borders.
     return (f'<w:tbl><w:tblPr><w:tblW w:w="{column * count}" w:type="dxa"/>'
             f'<w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>'
-            f"{''.join(rows)}</w:tbl>")
+            f"{''.join(rows)}</w:tbl>"
+            # breathing space after the signatures
+            + _paragraph(ref.styles["paragraph"], []))
+
+
+def _logos(logos: list[Image], width: int) -> str:
+    """The logos in one row at the top of the first page: a borderless table, one cell
+    each, every logo as high as the others (smaller if the row would overflow)."""
+    column = width // len(logos)
+    usable = (column - 2 * 108) * _EMU_PER_TWIP  # the cell's default side margins
+    drawings = []
+    for number, logo in enumerate(logos, 1):
+        cx = _LOGO_HEIGHT * logo.width // logo.height
+        cy = _LOGO_HEIGHT
+        if cx > usable:
+            cx, cy = usable, usable * logo.height // logo.width
+        drawings.append(
+            f'<w:tc><w:tcPr><w:tcW w:w="{column}" w:type="dxa"/><w:vAlign w:val="center"/>'
+            f'</w:tcPr><w:p><w:pPr><w:spacing w:after="0"/><w:jc w:val="center"/></w:pPr>'
+            f"<w:r>{_drawing(number, logo, cx, cy)}</w:r></w:p></w:tc>")
+    grid = f'<w:gridCol w:w="{column}"/>' * len(logos)
+    return (f'<w:tbl><w:tblPr><w:tblW w:w="{column * len(logos)}" w:type="dxa"/>'
+            f'<w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>'
+            f'<w:tr><w:trPr><w:cantSplit/></w:trPr>{"".join(drawings)}</w:tr></w:tbl>')
+
+
+def _drawing(number: int, logo: Image, cx: int, cy: int) -> str:
+    """An inline picture, as Word writes one."""
+    name = escape(logo.name, {'"': "&quot;"})
+    return (
+        f'<w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0">'
+        f'<wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
+        f'<wp:docPr id="{number}" name="Logo {number}" descr="{name}"/>'
+        '<wp:cNvGraphicFramePr><a:graphicFrameLocks '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" noChangeAspect="1"/>'
+        '</wp:cNvGraphicFramePr>'
+        '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        f'<pic:nvPicPr><pic:cNvPr id="{number}" name="{name}"/><pic:cNvPicPr/></pic:nvPicPr>'
+        f'<pic:blipFill><a:blip r:embed="{_logo_rid(number)}"/><a:stretch><a:fillRect/>'
+        '</a:stretch></pic:blipFill>'
+        f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>'
+        '</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing>')
+
+
+def _logo_rid(number: int) -> str:
+    return f"rIdLogo{number}"
+
+
+def _logo_part(number: int, logo: Image) -> str:
+    return f"word/media/logo{number}.{logo.kind}"
 
 
 def _section(ref: Reference, landscape: bool) -> str:
@@ -280,6 +338,7 @@ def _core_xml(title: str, subject: str, when: dt.date) -> str:
         f"<dc:title>{escape(title)}</dc:title><dc:subject>{escape(subject)}</dc:subject>"
         "<dc:creator>Programme Quartiers productifs</dc:creator>"
         "<cp:keywords>Quartiers productifs</cp:keywords>"
+        "<dc:language>fr-FR</dc:language>"
         "<cp:lastModifiedBy>qp-conventions</cp:lastModifiedBy><cp:revision>1</cp:revision>"
         f'<dcterms:created xsi:type="dcterms:W3CDTF">{moment}</dcterms:created>'
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{moment}</dcterms:modified>'
@@ -287,12 +346,18 @@ def _core_xml(title: str, subject: str, when: dt.date) -> str:
     )
 
 
-def document_xml(blocks: list[Block], ref: Reference) -> str:
+def document_xml(blocks: list[Block], ref: Reference, logos: list[Image] = ()) -> str:
     body: list[str] = []
+    if logos:
+        body.append(_logos(list(logos), ref.page_width - ref.margins))
     landscape = False
     first_of_section = False
+    keeping = False  # inside « ::: ensemble »: each paragraph stays with the next
     for index, block in enumerate(blocks):
         width = (ref.page_height if landscape else ref.page_width) - ref.margins
+        if block.kind in ("keep_start", "keep_end"):
+            keeping = block.kind == "keep_start"
+            continue
         if block.kind in ("landscape_start", "landscape_end"):
             if block.kind == "landscape_end" and index == len(blocks) - 1:
                 break  # nothing follows: no portrait page to open
@@ -308,19 +373,44 @@ def document_xml(blocks: list[Block], ref: Reference) -> str:
         else:
             # the section break already starts a page
             body.append(_paragraph(ref.styles[block.kind], block.segments,
-                                   no_page_break=first_of_section))
+                                   no_page_break=first_of_section, keep_next=keeping))
         first_of_section = False
     return ref.document_head + "".join(body) + _section(ref, landscape) + "</w:body></w:document>"
 
 
+_IMAGE_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+
+
+def _with_logos(ref: Reference, logos: list[Image]) -> dict[str, bytes]:
+    """The parts that change when a document carries logos: the images themselves, the
+    document's relationships to them, and their content types."""
+    parts = {_logo_part(n, logo): logo.data for n, logo in enumerate(logos, 1)}
+    rels = "".join(f'<Relationship Id="{_logo_rid(n)}" Type="{_IMAGE_TYPE}" '
+                   f'Target="{_logo_part(n, logo).removeprefix("word/")}"/>'
+                   for n, logo in enumerate(logos, 1))
+    parts["word/_rels/document.xml.rels"] = ref.document_rels.replace(
+        "</Relationships>", rels + "</Relationships>").encode("utf-8")
+    kinds = sorted({logo.kind for logo in logos})
+    defaults = "".join(f'<Default Extension="{kind}" ContentType="image/{kind}"/>'
+                       for kind in kinds)
+    parts["[Content_Types].xml"] = ref.content_types.replace(
+        "</Types>", defaults + "</Types>").encode("utf-8")
+    return parts
+
+
 def write_docx(blocks: list[Block], reference: Path, *, title: str, subject: str,
-               when: dt.date) -> bytes:
+               when: dt.date, logos: list[Image] = ()) -> bytes:
     ref = load_reference(reference)
     replaced = {
-        "word/document.xml": document_xml(blocks, ref).encode("utf-8"),
+        "word/document.xml": document_xml(blocks, ref, logos).encode("utf-8"),
         "docProps/core.xml": _core_xml(title, subject, when).encode("utf-8"),
     }
+    if logos:
+        replaced.update(_with_logos(ref, list(logos)))
     # The constant parts are compressed hard once per process; each document's own text
     # lightly (level 3 takes a third of level 6's time for a few more kilobytes).
-    return _zip([_Entry.of(name, replaced[name], 3) if name in replaced else entry
-                 for name, entry in ref.parts.items()])
+    entries = [_Entry.of(name, replaced.pop(name), 3) if name in replaced else entry
+               for name, entry in ref.parts.items()]
+    # new parts (the images, already compressed) after the reference's
+    entries += [_Entry.of(name, data, 0) for name, data in replaced.items()]
+    return _zip(entries)

@@ -59,13 +59,26 @@ def euros(value: Decimal | int) -> str:
     return format(value, spec).translate(_TO_FRENCH) + NBSP + "€"
 
 
-def percent(part: Decimal, whole: Decimal) -> str:
-    """Share of a total, « 42,5 % »."""
+def _share(part: Decimal, whole: Decimal) -> Decimal:
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def percent(part: Decimal, whole: Decimal, decimals: int | None = None) -> str:
+    """Share of a total, « 42,5 % »; with `decimals` (0 or 1) always that many, so that a
+    column of shares reads alike (« 37,0 % » beside « 7,4 % »)."""
     if not whole:
         return "–"
-    share = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
-    text = format(share.normalize() if share == share.to_integral_value() else share, ",f")
+    share = _share(part, whole)
+    if decimals is None:
+        decimals = 0 if share == share.to_integral_value() else 1
+    text = format(share, f",.{decimals}f")
     return text.translate(_TO_FRENCH) + NBSP + "%"
+
+
+def share_decimals(pairs) -> int:
+    """How many decimals a column of shares (part, whole) needs: 1 if any needs one."""
+    return int(any(whole and _share(part, whole) != _share(part, whole).to_integral_value()
+                   for part, whole in pairs))
 
 
 _ARTICLE = re.compile(r"^(?:(le|la|les)\s+|(l['\u2019]))(?=\S)", re.IGNORECASE)

@@ -164,9 +164,20 @@ class Minister(Person):
     qualite_signature: MaybeText = None
 
 
+class Prefect(Person):
+    departement: Departement
+
+
+StateSignatory = Literal["ministre", "ministre_ou_prefet", "prefet"]
+
+
 class State(Strict_):
+    # Who signs for the State: the minister (Toulouse), the minister « ou le Préfet du
+    # département … le cas échéant » (Aix-Marseille-Provence), or the préfet alone.
+    signataire: Completable(StateSignatory) = to_complete(
+        "signataire de l'Etat (ministre, ministre_ou_prefet ou prefet)")
     ministre: Minister = Minister()
-    prefet_departement: Optional[Departement] = None
+    prefet: Optional[Prefect] = None
 
 
 class Intercommunality(Strict_):
@@ -232,6 +243,7 @@ class Operation(Strict_):
 
 class Territory(Strict_):
     intercommunalite: Intercommunality
+    logos: list[Text] = []
     etat: State = State()
     chef_de_file: Completable(PartnerCode) = to_complete(
         "chef de file (anct, anru, banque_des_territoires ou bpifrance)")

@@ -37,12 +37,17 @@ class Missing:
         return False
 
     def placeholder(self) -> str:
-        return f"[à compléter : {self.label}]"
+        return f"[à compléter : {self.label}]".replace("'", "\u2019")
 
     def __str__(self) -> str:
         # A filter that turns values into text (join, format…) would print this object:
         # fail loudly so that the model prints the value itself, highlighted.
         raise TypeError(f"valeur à compléter ({self.label}) transformée en texte par le modèle")
+
+
+class AndList(list):
+    """Values printed as a French list, « a, b et c » (the `join_and` filter): each item
+    stays a value of its own, so it is printed exactly as written."""
 
 
 @dataclass
@@ -89,7 +94,7 @@ def _environment(directory: Path):
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
     from markupsafe import Markup
 
-    def finalize(value: Any) -> Any:
+    def marker(value: Any) -> str:
         if isinstance(value, Markup):  # the model's own wording (the « wording » filter)
             return value
         if value is None:
@@ -97,6 +102,12 @@ def _environment(directory: Path):
         table = _values.get()
         table.append(value if isinstance(value, Missing) else str(value))
         return f"{OPEN}{len(table) - 1}{CLOSE}"
+
+    def finalize(value: Any) -> Any:
+        if isinstance(value, AndList):  # each item its own value, the joints the model's text
+            items = [marker(item) for item in value]
+            return ", ".join(items[:-1]) + " et " + items[-1] if len(items) > 1 else "".join(items)
+        return marker(value)
 
     class DataEnvironment(Environment):
         def getattr(self, obj, attribute):
@@ -128,6 +139,8 @@ def _environment(directory: Path):
         euros=_passes_missing(french.euros),
         percent_of=_passes_missing(french.percent),
         dash=lambda value: "–" if value is None else value,  # an optional cell left empty
+        join_and=AndList,
+        label=lambda code, labels: labels[code],  # a code's display name, e.g. a lever's
         wording=Markup,  # text of the model itself, passed through a variable
     )
     return env
@@ -163,6 +176,11 @@ def build_context(territory: Territory, missing: list[tuple[tuple, str]]) -> dic
         "representant": ctx["intercommunalite"]["representant"],
         "etat": ctx["etat"],
         "ministre": ctx["etat"]["ministre"],
+        "prefet": ctx["etat"]["prefet"],
+        # « le Préfet du département … », « la Préfète … » (the sources' « le Préfet »
+        # when the civility is not known)
+        "prefet_title": wording("la Préfète" if _prefect_is_a_woman(territory) else "le Préfet"),
+        "prefet_quality": wording("Préfète" if _prefect_is_a_woman(territory) else "Préfet"),
         "chef_de_file": {"with_article": wording(partner.with_article)} if partner
         else ctx["chef_de_file"],
         "pilotage": ctx["pilotage"],
@@ -189,11 +207,22 @@ def build_context(territory: Territory, missing: list[tuple[tuple, str]]) -> dic
         "axes": ctx["annexe_2_axes"],
         "operations": ctx["annexe_3_operations"],
         "total_cost": total_cost,
+        # one number of decimals per column of shares
+        "plan_decimals": french.share_decimals(
+            (f.montant, op.cout_total) for op in territory.annexe_3_operations
+            for f in op.financements),
+        "financers_decimals": french.share_decimals(
+            (amount, total_cost) for amount in financers.values()),
         "financers": [{"nom": name, "montant": amount} for name, amount in financers.items()],
         "fields": {k: wording(v) for k, v in programme.FIELDS.items()},
         "levers": {k: wording(v) for k, v in programme.LEVERS.items()},
         "statuses": {k: wording(v) for k, v in STATUS_LABELS.items()},
     }
+
+
+def _prefect_is_a_woman(territory: Territory) -> bool:
+    prefet = territory.etat.prefet
+    return prefet is not None and prefet.civilite == "Madame"
 
 
 # The document, part by part: the convention, then its annexes.
@@ -221,7 +250,7 @@ def _parser():
     from mdit_py_plugins.container import container_plugin
 
     md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
-    for name in ("signatures", "colonne", "paysage"):
+    for name in ("signatures", "colonne", "paysage", "ensemble"):
         md.use(container_plugin, name)
     return md
 
@@ -253,19 +282,29 @@ def _pattern(inline) -> tuple[tuple[str | int, bool], ...]:
     return tuple(out)
 
 
-def _segments(pattern: tuple, values: list) -> list[Segment]:
+_SENTENCE_END = (".", "!", "?")
+
+
+def _segments(pattern: tuple, values: list, sentences: bool = True) -> list[Segment]:
     """The runs of one inline token: the model's text gets French typography, values
-    are put back exactly as written, missing facts become highlighted placeholders."""
+    are put back as written, with typographic apostrophes and, in `sentences` (not in
+    table cells), a capital when they begin a paragraph, a bullet or a sentence; missing
+    facts become highlighted placeholders."""
     out: list[Segment] = []
+    sentence_start = sentences
     for piece, bold in pattern:
         if isinstance(piece, str):
             out.append(Segment(piece, bold))
+            if piece.strip():
+                sentence_start = sentences and piece.rstrip().endswith(_SENTENCE_END)
             continue
         value = values[piece]
         if isinstance(value, Missing):
             out.append(Segment(value.placeholder(), bold, missing=True))
         else:
-            out.append(Segment(value, bold))
+            text = value.replace("'", "\u2019")
+            out.append(Segment(french.capfirst(text) if sentence_start else text, bold))
+        sentence_start = False
     return out
 
 
@@ -320,6 +359,10 @@ def _skeleton(markdown: str) -> tuple[Block, ...]:
             blocks.append(Block("landscape_start"))
         elif t == "container_paysage_close":
             blocks.append(Block("landscape_end"))
+        elif t == "container_ensemble_open":
+            blocks.append(Block("keep_start"))
+        elif t == "container_ensemble_close":
+            blocks.append(Block("keep_end"))
         elif t == "hr" and column is not None:
             column.append(None)  # the space left for the handwritten signature
         elif t == "inline":
@@ -346,7 +389,8 @@ def to_blocks(parts: list[str], values: list) -> list[Block]:
             blocks.append(Block(
                 kind,
                 _segments(skeleton.segments, values),
-                rows=[[_segments(cell, values) for cell in row] for row in skeleton.rows],
+                rows=[[_segments(cell, values, sentences=False) for cell in row]
+                      for row in skeleton.rows],
                 aligns=skeleton.aligns,
                 columns=[[None if line is None else _segments(line, values) for line in column]
                          for column in skeleton.columns],

@@ -16,6 +16,7 @@ from yaml.nodes import ScalarNode
 
 from .errors import ERROR, WARNING, InvalidTerritory, Problem, field_path
 from .loader import LoadedFile, key_node, load_territory_file, name_problem
+from .images import Image, ImageError, read_image
 from .model import Territory, is_to_complete
 
 
@@ -27,6 +28,7 @@ class Checked:
     territory: Territory | None
     problems: list[Problem]
     missing: list[tuple[tuple, str]] = field(default_factory=list)  # see missing_facts
+    logos: list[Image] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -164,11 +166,12 @@ def _cross_problems(territory: Territory) -> list[tuple[tuple, str]]:
     """Rules between fields that the schema alone cannot state."""
     found: list[tuple[tuple, str]] = []
     interco = territory.intercommunalite
-    prefet = territory.etat.prefet_departement
-    if prefet and prefet not in interco.departements:
-        found.append((("etat", "prefet_departement"),
-                      f"le département du préfet « {prefet} » n'est pas parmi ceux de "
-                      f"l'intercommunalité ({', '.join(interco.departements)})"))
+    found.extend(_signatory_problems(territory))
+    prefet = territory.etat.prefet
+    if prefet and prefet.departement not in interco.departements:
+        found.append((("etat", "prefet", "departement"),
+                      f"le département du préfet « {prefet.departement} » n'est pas parmi ceux "
+                      f"de l'intercommunalité ({', '.join(interco.departements)})"))
     signed = territory.signature.date
     if signed and signed < territory.labellisation:
         found.append((("signature", "date"),
@@ -199,6 +202,52 @@ def _cross_problems(territory: Territory) -> list[tuple[tuple, str]]:
             found.append((("annexe_3_operations", i, "fin"),
                           f"l'opération finit ({op.fin:%d/%m/%Y}) avant de commencer ({op.debut:%d/%m/%Y})"))
     return found
+
+
+def _signatory_problems(territory: Territory) -> list[tuple[tuple, str]]:
+    """The State's signatory and what is written of it agree."""
+    etat = territory.etat
+    found = []
+    if etat.signataire in ("ministre_ou_prefet", "prefet") and etat.prefet is None:
+        found.append((("etat", "signataire"),
+                      f"signataire « {etat.signataire} » : indiquez le préfet (rubrique prefet, "
+                      "avec au moins son departement)"))
+    if etat.signataire == "ministre" and etat.prefet is not None:
+        found.append((("etat", "prefet"),
+                      "le préfet n'est pas nommé quand le ministre signe seul : retirez la "
+                      "rubrique prefet, ou écrivez signataire: ministre_ou_prefet"))
+    if etat.signataire == "prefet" and "ministre" in etat.model_fields_set:
+        found.append((("etat", "ministre"),
+                      "le ministre n'est pas nommé quand le préfet signe seul : retirez la "
+                      "rubrique ministre, ou écrivez signataire: ministre_ou_prefet"))
+    return found
+
+
+def _logos(path: Path, territory: Territory) -> tuple[list[Image], list[tuple[tuple, str]]]:
+    """The logos, read from files beside the territory file."""
+    images, found = [], []
+    for i, name in enumerate(territory.logos):
+        relative = Path(name)
+        if relative.is_absolute() or ".." in relative.parts or ":" in name:
+            found.append((("logos", i), f"« {name} » : indiquez le nom d'une image placée dans "
+                                        f"le dossier du fichier de territoire ({path.parent}), "
+                                        "ou dans un de ses sous-dossiers"))
+            continue
+        try:
+            images.append(read_image(path.parent / relative, name))
+        except ImageError as exc:
+            found.append((("logos", i), str(exc)))
+    return images, found
+
+
+def _unused(territory: Territory, loc: tuple) -> bool:
+    """A fact the document does not print, given who signs for the State."""
+    signatory = territory.etat.signataire
+    if loc[:2] == ("etat", "ministre"):
+        return signatory not in ("ministre", "ministre_ou_prefet")
+    if loc[:2] == ("etat", "prefet"):
+        return signatory != "prefet"
+    return False
 
 
 def missing_label(model: type[BaseModel], name: str) -> str:
@@ -256,10 +305,12 @@ def check_file(path: Path) -> Checked:
         territory = Territory.model_validate(loaded.data)
     except ValidationError as exc:
         return Checked(path, None, _schema_problems(loaded, exc))
+    logos, logo_problems = _logos(path, territory)
     problems = []
-    for loc, message in _cross_problems(territory):
+    for loc, message in _cross_problems(territory) + logo_problems:
         problems.append(Problem(path, *loaded.mark(loc), field_path(loc), message, ERROR))
-    missing = missing_facts(territory)
+    missing = [(loc, label) for loc, label in missing_facts(territory)
+               if not _unused(territory, loc)]
     problems.extend(_warnings(loaded, missing, territory))
     usable = not any(p.is_error for p in problems)
-    return Checked(path, territory if usable else None, problems, missing)
+    return Checked(path, territory if usable else None, problems, missing, logos)

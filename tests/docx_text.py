@@ -47,3 +47,20 @@ def words(raw: str) -> list[str]:
     raw = raw.replace("\u2019", "'").replace("**", "")
     raw = re.sub(r"(\w)-\s+(\w)", r"\1-\2", raw)
     return raw.split()
+
+
+def outline(path: Path, words: int = 6) -> list[str]:
+    """The document's skeleton as a reader scans it: each body paragraph as « style |
+    its first words », each table as « [tableau] its header cells ». A paragraph break
+    lost or added in a template changes it."""
+    from docx import Document
+    from docx.table import Table
+
+    lines = []
+    for item in Document(str(path)).iter_inner_content():
+        if isinstance(item, Table):
+            header = " | ".join(cell.text for cell in item.rows[0].cells)
+            lines.append(f"[tableau {len(item.rows)}×{len(item.columns)}] {header}")
+        elif item.text.strip():
+            lines.append(f"{item.style.name} | {' '.join(item.text.split()[:words])}")
+    return lines

@@ -38,7 +38,7 @@ CASES = {
         '5:9: erreur : alias « *ville » qui ne renvoie à aucune ancre (« &ville ») écrite avant lui',
     ],
     'ancre_en_double.yaml': [
-        '7:23: erreur : ancre « &v » définie deux fois : donnez-leur des noms différents',
+        '7:11: erreur : ancre « &v » définie deux fois : donnez-leur des noms différents',
     ],
     'montant_demesure.yaml': [
         '14:17: erreur : annexe_3_operations[1].cout_total : montant « 1e+27 » démesuré : un montant ne dépasse pas 1 000 000 000 000 000 € (10 puissance 15)',
@@ -177,7 +177,7 @@ CASES = {
         '4:11: erreur : pilotage : valeur « equipe projet » non reconnue (vouliez-vous dire « equipe_projet » ?) : valeurs possibles : coordonnateur, equipe_projet',
     ],
     'prefet_hors_territoire.yaml': [
-        "5:23: erreur : etat.prefet_departement : le département du préfet « Nord » n'est pas parmi ceux de l'intercommunalité (Loiret)",
+        "7:18: erreur : etat.prefet.departement : le département du préfet « Nord » n'est pas parmi ceux de l'intercommunalité (Loiret)",
     ],
     'rubrique_obligatoire_absente.yaml': [
         '1:1: erreur : intercommunalite : rubrique obligatoire « intercommunalite » absente',

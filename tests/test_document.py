@@ -32,7 +32,7 @@ def styled(doc, style: str) -> list[str]:
 def test_structure_and_styles(fictional_docx):
     doc = Document(str(fictional_docx))
     assert styled(doc, "Title") == ["CONVENTION D’ENGAGEMENT QUARTIERS PRODUCTIFS"]
-    assert styled(doc, "Heading 1")[:5] == [
+    assert styled(doc, "Heading 2")[:5] == [
         "Contexte", "Article 1. Objet de la convention",
         "Article 2. Engagements réciproques des parties", "Article 3. Gouvernance",
         "Article 4. Durée"]
@@ -84,7 +84,7 @@ def test_signature_block_is_a_borderless_two_column_table(fictional_docx):
     assert rows == [
         ["Madame Camille EXEMPLE", "Monsieur Dominique MODÈLE"],
         ["", ""],  # the space for the handwritten signatures
-        ["Présidente de la Communauté d'agglomération du Val-Fictif",
+        ["Présidente de la Communauté d’agglomération du Val-Fictif",
          "Ministre fictif chargé de la Ville"],
     ]
 
@@ -98,8 +98,8 @@ def test_operations_table(fictional_docx):
     assert "w:tblHeader" in header._tr.xml  # repeated at the top of every page
     assert all(run.bold for c in header.cells for run in c.paragraphs[0].runs)
     first = [c.text for c in table.rows[1].cells]
-    assert first == ["OP1", "Maison de la création d'entreprise", "A1", "Quartier des Tilleuls",
-                     "Communauté d'agglomération du Val-Fictif", "novembre 2021 – juin 2023",
+    assert first == ["OP1", "Maison de la création d’entreprise", "A1", "Quartier des Tilleuls",
+                     "Communauté d’agglomération du Val-Fictif", "novembre 2021 – juin 2023",
                      "Engagée", f"1{NNBSP}250{NNBSP}000{NBSP}€"]
     amount = table.rows[1].cells[7].paragraphs[0]
     assert amount.alignment == WD_ALIGN_PARAGRAPH.RIGHT
@@ -111,9 +111,12 @@ def test_financing_tables_add_up(fictional_docx):
     doc = Document(str(fictional_docx))
     by_financer = next(t for t in doc.tables if t.cell(0, 0).text == "Financeur")
     rows = [[c.text for c in r.cells] for r in by_financer.rows]
-    assert rows[1] == ["Communauté d'agglomération du Val-Fictif",
-                       f"1{NNBSP}500{NNBSP}000{NBSP}€", f"37{NBSP}%"]
-    assert rows[-1] == ["Total", f"4{NNBSP}050{NNBSP}000,50{NBSP}€", f"100{NBSP}%"]
+    # one number of decimals per column: 37,0 % beside 7,4 %
+    assert rows[1] == ["Communauté d’agglomération du Val-Fictif",
+                       f"1{NNBSP}500{NNBSP}000{NBSP}€", f"37,0{NBSP}%"]
+    assert [r[2] for r in rows[1:-1]] == [f"37,0{NBSP}%", f"21,0{NBSP}%", f"7,4{NBSP}%",
+                                          f"9,9{NBSP}%", f"24,7{NBSP}%"]
+    assert rows[-1] == ["Total", f"4{NNBSP}050{NNBSP}000,50{NBSP}€", f"100,0{NBSP}%"]
 
 
 def test_french_typography_in_the_model_text(fictional_docx):
@@ -151,8 +154,7 @@ def test_missing_facts_are_highlighted_placeholders(qp, tmp_path):
     # Annex 1 falls back on what the convention says of local governance
     assert "constituent de simples préconisations" in body
     assert "Instance de pilotage locale" in body
-    assert "[à compléter : présidence de l’instance de pilotage locale]" not in body  # value: as written
-    assert "[à compléter : présidence de l'instance de pilotage locale]" in body
+    assert "[à compléter : présidence de l’instance de pilotage locale]" in body
 
 
 def test_same_inputs_give_identical_bytes(qp, fictional, tmp_path):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from test_word import PREFET, png, with_state
 
 HAVE_TOOLS = bool((shutil.which("soffice") or shutil.which("libreoffice")) and shutil.which("pdftotext"))
 if not HAVE_TOOLS and os.environ.get("QP_REQUIRE_PDF") == "1":
@@ -31,6 +32,11 @@ def pdfs(tmp_path_factory) -> tuple[Path, Path]:
     for slug in ("toulouse", "aix-marseille-provence"):
         shutil.copy(ROOT / "territories" / f"{slug}.yaml", territories)
     shutil.copy(ROOT / "tests" / "fixtures" / "val-fictif.yaml", territories)
+    # the fictional territory signed by its préfet alone, with two logos
+    (territories / "etat.png").write_bytes(png(400, 200))
+    (territories / "region.png").write_bytes(png(300, 300, (200, 30, 30)))
+    (territories / "prefete.yaml").write_text(
+        "logos: [etat.png, region.png]\n" + with_state(PREFET), encoding="utf-8")
     log = root / "runs.log"
     wrapper = root / "soffice-wrapper"
     wrapper.write_text(f'#!/bin/sh\necho run >> "{log}"\nexec "{shutil.which("soffice") or shutil.which("libreoffice")}" "$@"\n')
@@ -41,7 +47,7 @@ def pdfs(tmp_path_factory) -> tuple[Path, Path]:
         capture_output=True, text=True, encoding="utf-8",
         env={**os.environ, "QP_SOFFICE": str(wrapper)}, timeout=600)
     assert result.returncode == 0, result.stderr
-    assert "3 PDF écrit(s)" in result.stdout
+    assert "4 PDF écrit(s)" in result.stdout
     return root / "out", log
 
 
@@ -58,11 +64,11 @@ def page_count(pdf: Path) -> int:
 def test_one_libreoffice_run_for_the_batch(pdfs):
     out, log = pdfs
     assert sorted(p.name for p in out.glob("*.pdf")) == [
-        "aix-marseille-provence.pdf", "toulouse.pdf", "val-fictif.pdf"]
+        "aix-marseille-provence.pdf", "prefete.pdf", "toulouse.pdf", "val-fictif.pdf"]
     assert log.read_text().split() == ["run"]
 
 
-@pytest.mark.parametrize("slug", ["toulouse", "aix-marseille-provence", "val-fictif"])
+@pytest.mark.parametrize("slug", ["toulouse", "aix-marseille-provence", "val-fictif", "prefete"])
 def test_pdf_reads_as_a_contract(pdfs, slug):
     out, _ = pdfs
     pdf = out / f"{slug}.pdf"
@@ -105,3 +111,26 @@ def test_operations_table_in_landscape(pdfs):
     assert float(sizes[-1][0]) > float(sizes[-1][1])  # annex 3: landscape
     text = " ".join(pdf_text(out / "val-fictif.pdf").split())
     assert "4 050 000,50 €" in text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize("slug, dated, signers", [
+    ("toulouse", "Le 22 septembre 2021", ["MOUDENC", "HAI"]),
+    ("aix-marseille-provence", "A Marseille, le …", ["VASSAL", "HAI"]),
+    ("val-fictif", "A Val-Fictif, le 15 octobre 2021", ["EXEMPLE", "MODÈLE"]),
+    ("prefete", "A Val-Fictif, le 15 octobre 2021", ["EXEMPLE", "FICTIVE"]),
+])
+def test_the_signatures_are_on_the_page_of_the_date(pdfs, slug, dated, signers):
+    out, _ = pdfs
+    pages = [" ".join(page.split()) for page in pdf_text(out / f"{slug}.pdf").split("\f")]
+    page = next(page for page in pages if dated in page)
+    assert all(signer in page for signer in signers)
+
+
+def test_the_prefet_and_the_logos_in_the_pdf(pdfs):
+    out, _ = pdfs
+    text = " ".join(pdf_text(out / "prefete.pdf").split())
+    assert "L’Etat représenté par la Préfète du département du Loiret, Claude Fictive," in text
+    assert "Madame Claude FICTIVE" in text and "Préfète du département du Loiret" in text
+    images = subprocess.run(["pdfimages", "-list", str(out / "prefete.pdf")], check=True,
+                            capture_output=True, text=True).stdout.splitlines()[2:]
+    assert [line.split()[0] for line in images] == ["1", "1"]  # both logos, on page 1
