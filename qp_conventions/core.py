@@ -75,7 +75,7 @@ def _check_jobs(jobs: int) -> None:
 
 def build_document(path: Path) -> tuple[bytes, list[Problem]]:
     """The .docx of one territory file and its warnings; InvalidTerritory on any error."""
-    from .docx_writer import write_docx
+    from .docx import write_docx
     from .render import render_blocks, templates_dir
     from .validate import check_file
 
@@ -83,10 +83,9 @@ def build_document(path: Path) -> tuple[bytes, list[Problem]]:
     if checked.errors:
         raise InvalidTerritory(checked.errors)
     territory = checked.territory
-    blocks = render_blocks(territory, checked.missing)
     interco = territory.intercommunalite.nom
     data = write_docx(
-        blocks,
+        render_blocks(territory),
         templates_dir() / "reference.docx",
         title=f"Convention d'engagement Quartiers productifs – {interco}",
         subject="Convention d'engagement Quartiers productifs et ses annexes",
@@ -113,12 +112,11 @@ def _build(path: Path) -> Built:
 
 
 def _warm_up() -> None:
-    from .docx_writer import load_reference
-    from .render import _environment, _parser, templates_dir
+    from .docx import load_reference
+    from .render import environment, templates_dir
 
     load_reference(templates_dir() / "reference.docx")
-    _environment(templates_dir())
-    _parser()
+    environment(templates_dir())
 
 
 def _build_all(paths: list[Path], jobs: int) -> Iterator[Built]:

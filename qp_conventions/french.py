@@ -7,6 +7,7 @@ import functools
 import os
 import re
 from decimal import Decimal
+from typing import Any
 
 
 def _import_babel():
@@ -94,6 +95,30 @@ def of(name: str) -> str:
         return "de " + match.group(2).lower() + name[match.end():]
     article = match.group(1).lower()
     return {"le": "du ", "les": "des ", "la": "de la "}[article] + name[match.end():]
+
+
+_FEMININE = {"son": "sa", "le Préfet": "la Préfète", "Préfet": "Préfète"}
+
+
+def agree(word: str, gender: Any) -> Any:
+    """`word` agreed with a grammatical gender: « représenté » → « représentée », « son » →
+    « sa », « le Préfet » → « la Préfète ». A gender still to complete is returned as it
+    is, to be printed in the word's place."""
+    if gender == "masculin":
+        return word
+    if gender == "feminin":
+        return _FEMININE.get(word, word + "e")
+    return gender
+
+
+def join_and(items: list[str]) -> str:
+    """« a, b et c »."""
+    return ", ".join(items[:-1]) + " et " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def join_or(items: list[str]) -> str:
+    """« a, b ou c »."""
+    return ", ".join(items[:-1]) + " ou " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def capfirst(text: str) -> str:

@@ -87,34 +87,35 @@ def name_problem(path: Path) -> str | None:
 @dataclass
 class LoadedFile:
     path: Path
-    data: Any
+    data: Any  # plain data; None where a value could not be read (see problems)
     root: Node
+    problems: list[Problem]  # values that could not be read; the rest of the file is usable
 
-    def locate(self, loc: tuple) -> tuple[Node, bool]:
-        """The node at a path of keys and indexes; the deepest existing one and
-        False when the path goes past what the file holds (a missing key)."""
-        node = self.root
-        for part in loc:
-            child = _child(node, part)
-            if child is None:
-                return node, False
-            node = child
-        return node, True
-
-    def mark(self, loc: tuple) -> tuple[int, int]:
-        """1-based line and column for a path. A block (mapping or list) is pointed at by
-        its key, where a person reads its name; a path that goes past the file (a missing
-        key) by the key of the deepest block that exists."""
-        node = self.root
-        key: Node | None = None
+    def position(self, loc: tuple, key: bool = False) -> tuple[int, int]:
+        """1-based line and column of a path of keys and indexes. A block (mapping or
+        list) is pointed at by its key, where a person reads its name, and so is a value
+        when `key` is set (an unknown key); a path that goes past what the file holds (a
+        missing key) by the key of the deepest block that exists."""
+        node, key_of_node = self.root, None
         for part in loc:
             child = _child(node, part)
             if child is None:
                 break
-            key = key_node(node, part) if isinstance(part, str) else None
+            key_of_node = key_node(node, part) if isinstance(part, str) else None
             node = child
-        target = key if key is not None and not isinstance(node, ScalarNode) else node
+        use_key = key_of_node is not None and (key or not isinstance(node, ScalarNode))
+        target = key_of_node if use_key else node
         return target.start_mark.line + 1, target.start_mark.column + 1
+
+    def source(self, loc: tuple) -> str | None:
+        """The text of a value as typed in the file (before YAML 1.1 read it as a
+        boolean, a number or a date), or None."""
+        node = self.root
+        for part in loc:
+            node = _child(node, part)
+            if node is None:
+                return None
+        return node.value if isinstance(node, ScalarNode) else None
 
 
 def _child(node: Node, part: Any) -> Node | None:
@@ -503,9 +504,5 @@ def load_territory_file(path: Path) -> LoadedFile:
         raise InvalidTerritory([_at(path, root.start_mark,
                                     f"le fichier doit être une suite de « clé: valeur » "
                                     f"(il contient {kind})")])
-    if problems:
-        raise InvalidTerritory(problems)
     data = _build(path, SafeConstructor(), root, problems)
-    if problems:
-        raise InvalidTerritory(problems)
-    return LoadedFile(path, data, root)
+    return LoadedFile(path, data, root, problems)

@@ -1,54 +1,83 @@
-"""The territory file's schema (pydantic v2). Keys are the convention's French words.
+"""The territory file's schema (pydantic v2). Keys are the convention's French words;
+every field has a French title, which names it wherever a person reads about it.
 
-A field declared with `to_complete(...)` holds a fact only a person can supply: it may
-be left out or written « à compléter »; validation then warns, and the document
-shows a highlighted « [à compléter : …] » in its place.
+A fact only a person can supply may be left out (where the field says so) or written
+« à compléter »: it is then a `Missing`, carried in the validated data in the fact's
+place. Validation tells the file's author about it, with the codes to write; the
+document prints it, highlighted, in words for the signer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    Strict,
-)
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, Strict,
+                      WrapValidator)
 
 from . import programme
 from .departements import DEPARTEMENTS
+from .french import join_or
 
 MAX_TEXT = 4000
 MAX_AMOUNT = Decimal(10) ** 15  # euros; far above any programme, far below Decimal's limits
 
 
-def is_to_complete(value: Any) -> bool:
-    # cheap test first: this runs on every text of every territory
-    if not isinstance(value, str) or len(value) > 24 or value.lstrip()[:1] not in "aAàÀ":
+@dataclass(frozen=True)
+class Missing:
+    """A fact still « à compléter ». Falsy, so that templates can test it; printing it
+    as text by mistake (a filter that joins or formats) fails loudly."""
+
+    author: str  # for the territory file's author: « chef de file (anct, anru, …) »
+    signer: str  # for the contract: « chef de file (ANCT, ANRU, …) »
+
+    def __bool__(self) -> bool:
         return False
+
+    def placeholder(self) -> str:
+        return f"[à compléter : {self.signer}]".replace("'", "\u2019")
+
+    def __str__(self) -> str:
+        raise TypeError(f"fait à compléter ({self.signer}) transformé en texte par le modèle")
+
+
+def is_to_complete(value: Any) -> bool:
+    """« à compléter », « A compléter », « a_completer »…"""
+    if not isinstance(value, str) or len(value) > 24 or value.lstrip()[:1] not in "aAàÀ":
+        return False  # (cheap test first: this runs on every text of every territory)
     folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
     return " ".join(folded.replace("_", " ").split()) == "a completer"
 
 
-def _none_if_to_complete(value: Any) -> Any:
-    return None if is_to_complete(value) else value
+TO_COMPLETE = object()  # the default of a fact that is missing when left out
+_REQUIRED = object()  # no default: the key must be written
 
 
-def to_complete(label: str, **kwargs: Any) -> Any:
-    """A fact only a person can supply; `label` names it in warnings and placeholders.
-    Left out, it is missing; any other text field is missing when it says « à compléter »."""
-    return Field(default=None, json_schema_extra={"a_completer": label}, **kwargs)
+def _missing(title: str, choices: dict[str, str] | None, signer: str | None) -> Missing:
+    if choices is None:
+        return Missing(title, signer or title)
+    return Missing(f"{title} ({join_or(list(choices))})",
+                   signer or f"{title} ({join_or(list(choices.values()))})")
 
 
-def Completable(kind: Any) -> Any:
-    """`kind`, or None when left out or written « à compléter »."""
-    return Annotated[Optional[kind], BeforeValidator(_none_if_to_complete)]
+def _field(kind: Any, title: str, absent: Any, choices: dict[str, str] | None = None,
+           signer: str | None = None, **constraints: Any) -> Any:
+    """`kind` named `title`; « à compléter » makes it a Missing, as does leaving it out
+    when `absent` is TO_COMPLETE (None: optional; no `absent`: required)."""
+    missing = _missing(title, choices, signer)
+
+    def to_complete(value: Any, handler):
+        if isinstance(value, Missing) or is_to_complete(value):
+            return missing
+        return handler(value)
+
+    default = {} if absent is _REQUIRED else {"default": missing if absent is TO_COMPLETE else absent}
+    kind = kind if absent is _REQUIRED or absent is TO_COMPLETE else Optional[kind]
+    return Annotated[kind, WrapValidator(to_complete), Field(title=title, **default, **constraints)]
 
 
 def _line_breaks(value: Any) -> Any:
@@ -59,15 +88,17 @@ def _line_breaks(value: Any) -> Any:
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
-Text = Annotated[
-    str,
-    Strict(),
-    BeforeValidator(_line_breaks),
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT),
-]
-# Free text may say « à compléter » anywhere: it stays a string, and validation and
-# rendering treat it as a missing fact (see `is_to_complete`).
-MaybeText = Optional[Text]
+_String = Annotated[str, Strict(), BeforeValidator(_line_breaks),
+                    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
+
+
+def Text(title: str, absent: Any = _REQUIRED, signer: str | None = None) -> Any:
+    return _field(_String, title, absent, signer=signer)
+
+
+def Code(choices: dict[str, str], title: str, absent: Any = _REQUIRED, signer: str | None = None) -> Any:
+    """One of the codes of a programme list (`choices`: code -> display name)."""
+    return _field(Literal[tuple(choices)], title, absent, choices, signer)
 
 
 def _amount(value: Any) -> Decimal:
@@ -90,7 +121,8 @@ def _amount(value: Any) -> Decimal:
     return amount
 
 
-Amount = Annotated[Decimal, BeforeValidator(_amount)]
+def Amount(title: str) -> Any:
+    return Annotated[Decimal, BeforeValidator(_amount), Field(title=title)]
 
 
 def _date(value: Any) -> Any:
@@ -102,155 +134,145 @@ def _date(value: Any) -> Any:
     return value
 
 
-Date = Annotated[dt.date, BeforeValidator(_date)]
-MaybeDate = Annotated[Optional[dt.date], BeforeValidator(
-    lambda v: None if v is None or is_to_complete(v) else _date(v))]
+def Date(title: str, absent: Any = _REQUIRED) -> Any:
+    return _field(Annotated[dt.date, BeforeValidator(_date)], title, absent)
 
 
 def _departement(value: Any) -> Any:
     if isinstance(value, str) and value.strip() in DEPARTEMENTS:
         return value.strip()
-    import difflib
-
-    close = difflib.get_close_matches(str(value), DEPARTEMENTS, n=1, cutoff=0.6)
-    hint = f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
+    names = {name.lower(): name for name in DEPARTEMENTS}
+    close = difflib.get_close_matches(str(value).lower(), list(names), n=1, cutoff=0.6)
+    hint = f" (vouliez-vous dire « {names[close[0]]} » ?)" if close else ""
     raise ValueError(
         f"département « {value} » inconnu{hint} : écrivez son nom officiel, sans "
         "article, par exemple « Haute-Garonne » ou « La Réunion »"
     )
 
 
-Departement = Annotated[str, BeforeValidator(_departement)]
-
-PartnerCode = Literal["anct", "anru", "banque_des_territoires", "bpifrance"]
-FieldCode = Literal["entrepreneuriat", "commerce_artisanat", "activites_productives"]
-LeverCode = Literal["transition_numerique", "transition_environnementale"]
-SteeringCode = Literal["coordonnateur", "equipe_projet"]
-WordingCode = Literal["standard", "signee-2021-09"]
-Status = Literal["a_l_etude", "programmee", "engagee", "en_cours", "achevee"]
-
-STATUS_LABELS = {
-    "a_l_etude": "À l'étude",
-    "programmee": "Programmée",
-    "engagee": "Engagée",
-    "en_cours": "En cours",
-    "achevee": "Achevée",
-}
-
-assert set(programme.PARTNERS) == set(PartnerCode.__args__)
-assert set(programme.FIELDS) == set(FieldCode.__args__)
-assert set(programme.LEVERS) == set(LeverCode.__args__)
-assert set(programme.WORDINGS) == set(WordingCode.__args__)
+def Departement(title: str) -> Any:
+    return Annotated[str, BeforeValidator(_departement), Field(title=title)]
 
 
-class Strict_(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def Items(item: Any, title: str, default: Any = (), **constraints: Any) -> Any:
+    """A list; an empty one when left out, unless `default` is _REQUIRED."""
+    default = {} if default is _REQUIRED else {"default": list(default)}
+    return Annotated[list[item], Field(title=title, **default, **constraints)]
 
 
-class Person(Strict_):
-    civilite: Completable(Literal["Madame", "Monsieur"]) = to_complete("civilité (Madame ou Monsieur)")
-    prenom: MaybeText = to_complete("prénom")
-    nom: MaybeText = to_complete("nom, tel qu'écrit dans la convention")
+class Section(BaseModel):
+    """A rubric of the territory file: unknown keys are errors, values never change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
-class Representative(Person):
-    fonction: MaybeText = to_complete("fonction (par exemple « président »)")
+class Representative(Section):
+    civilite: Code(programme.CIVILITIES, "civilité du représentant", TO_COMPLETE)
+    prenom: Text("prénom du représentant", TO_COMPLETE)
+    nom: Text("nom du représentant", TO_COMPLETE)
+    fonction: Text("fonction du représentant", TO_COMPLETE,
+                   signer="fonction du représentant (par exemple « président »)")
 
 
-class Minister(Person):
-    fonction: MaybeText = to_complete("fonction du ministre signataire")
+class Minister(Section):
+    civilite: Code(programme.CIVILITIES, "civilité du ministre", TO_COMPLETE)
+    prenom: Text("prénom du ministre", TO_COMPLETE)
+    nom: Text("nom du ministre", TO_COMPLETE)
+    fonction: Text("fonction du ministre", TO_COMPLETE)
     # Only for the signature block, when it words the function differently.
-    fonction_signature: MaybeText = None
-    qualite_signature: MaybeText = None
+    fonction_signature: Text("fonction du ministre dans le bloc de signature", None)
+    qualite_signature: Text("qualité du ministre sous sa signature", None)
 
 
-class Prefect(Person):
-    departement: Departement
+class Prefect(Section):
+    departement: Departement("département du préfet")
+    civilite: Code(programme.CIVILITIES, "civilité du préfet", TO_COMPLETE)
+    prenom: Text("prénom du préfet", TO_COMPLETE)
+    nom: Text("nom du préfet", TO_COMPLETE)
 
 
-StateSignatory = Literal["ministre", "ministre_ou_prefet", "prefet"]
-
-
-class State(Strict_):
+class State(Section):
     # Who signs for the State: the minister (Toulouse), the minister « ou le Préfet du
     # département … le cas échéant » (Aix-Marseille-Provence), or the préfet alone.
-    signataire: Completable(StateSignatory) = to_complete(
-        "signataire de l'Etat (ministre, ministre_ou_prefet ou prefet)")
-    ministre: Minister = Minister()
-    prefet: Optional[Prefect] = None
+    signataire: Code(programme.STATE_SIGNATORIES, "signataire de l'Etat", TO_COMPLETE,
+                     signer="signataire de l'Etat : le ministre, le préfet, ou l'un ou l'autre")
+    ministre: Minister = Field(default=Minister(), title="ministre signataire")
+    prefet: Optional[Prefect] = Field(default=None, title="préfet")
 
 
-class Intercommunality(Strict_):
-    nom: Text
-    nature: MaybeText = None
-    genre: Completable(Literal["masculin", "feminin"]) = to_complete(
-        "genre grammatical du nom (masculin : « représenté », feminin : « représentée »)")
-    designation: Literal["nom", "intercommunalite_beneficiaire"] = "intercommunalite_beneficiaire"
-    departements: list[Departement] = Field(min_length=1)
-    representant: Representative = Representative()
+class Intercommunality(Section):
+    nom: Text("nom de l'intercommunalité")
+    nature: Text("nature de l'intercommunalité", None)
+    genre: Code(programme.GENDERS, "genre grammatical du nom", TO_COMPLETE,
+                signer="représenté ou représentée")
+    designation: Code(programme.DESIGNATIONS, "nom employé dans les articles",
+                      "intercommunalite_beneficiaire")
+    departements: Items(Departement("département"), "départements", _REQUIRED, min_length=1)
+    representant: Representative = Field(default=Representative(), title="représentant")
 
 
-class Signature(Strict_):
-    lieu: MaybeText = None
-    date: MaybeDate = None
-    exemplaires: Optional[Annotated[int, Strict(), Field(ge=1, le=99)]] = None
-    presentation: Literal["pour", "civilite"] = "civilite"
-    ordre: list[Literal["intercommunalite", "etat"]] = ["intercommunalite", "etat"]
+class Signature(Section):
+    lieu: Text("lieu de signature", None)
+    date: Date("date de signature", None)
+    exemplaires: Optional[Annotated[int, Strict(), Field(ge=1, le=99)]] = Field(
+        default=None, title="nombre d'exemplaires")
+    presentation: Code(programme.PRESENTATIONS, "présentation des signataires", "civilite")
+    ordre: Items(Code(programme.PARTIES, "signataire"), "ordre des signataires",
+                 ["intercommunalite", "etat"])
 
 
-class Instance(Strict_):
-    nom: Text
-    presidence: MaybeText = None
-    membres: list[Text] = []
-    frequence: MaybeText = None
-    role: MaybeText = None
+class Instance(Section):
+    nom: Text("nom de l'instance")
+    presidence: Text("présidence de l'instance", None)
+    membres: Items(Text("membre de l'instance"), "membres de l'instance")
+    frequence: Text("fréquence des réunions", None)
+    role: Text("rôle de l'instance", None)
 
 
-class Indicator(Strict_):
-    intitule: Text
-    valeur_initiale: MaybeText = None
-    cible: MaybeText = None
-    echeance: MaybeText = None
+class Indicator(Section):
+    intitule: Text("intitulé de l'indicateur")
+    valeur_initiale: Text("valeur initiale", None)
+    cible: Text("cible", None)
+    echeance: Text("échéance", None)
 
 
-class Axis(Strict_):
-    code: Text
-    intitule: Text
-    domaine: FieldCode
-    leviers: list[LeverCode] = []
-    objectifs: list[Text] = Field(min_length=1)
-    qpv: list[Text] = []
-    indicateurs: list[Indicator] = []
+class Axis(Section):
+    code: Text("code de l'axe")
+    intitule: Text("intitulé de l'axe")
+    domaine: Code(programme.FIELDS, "domaine d'intervention")
+    leviers: Items(Code(programme.LEVERS, "levier transverse"), "leviers transverses")
+    objectifs: Items(Text("objectif"), "objectifs", _REQUIRED, min_length=1)
+    qpv: Items(Text("quartier prioritaire"), "quartiers prioritaires concernés")
+    indicateurs: Items(Indicator, "indicateurs")
 
 
-class Financing(Strict_):
-    financeur: Text
-    montant: Amount
+class Financing(Section):
+    financeur: Text("financeur")
+    montant: Amount("montant")
 
 
-class Operation(Strict_):
-    code: Text
-    intitule: Text
-    axe: Text
-    qpv: list[Text] = []
-    maitre_ouvrage: Text
-    cout_total: Amount
-    financements: list[Financing] = Field(min_length=1)
-    debut: Date
-    fin: Date
-    statut: Status
+class Operation(Section):
+    code: Text("code de l'opération")
+    intitule: Text("intitulé de l'opération")
+    axe: Text("axe de l'opération")
+    qpv: Items(Text("quartier prioritaire"), "quartiers prioritaires concernés")
+    maitre_ouvrage: Text("maître d'ouvrage")
+    cout_total: Amount("coût total")
+    financements: Items(Financing, "plan de financement", _REQUIRED, min_length=1)
+    debut: Date("début")
+    fin: Date("fin")
+    statut: Code(programme.OPERATION_STATUSES, "statut de l'opération")
 
 
-class Territory(Strict_):
-    intercommunalite: Intercommunality
-    logos: list[Text] = []
-    etat: State = State()
-    chef_de_file: Completable(PartnerCode) = to_complete(
-        "chef de file (anct, anru, banque_des_territoires ou bpifrance)")
-    pilotage: Completable(SteeringCode) = to_complete("pilotage local (coordonnateur ou equipe_projet)")
-    redaction: WordingCode = "standard"
-    labellisation: Date = programme.LABELLISATION
-    signature: Signature = Signature()
-    annexe_1_gouvernance: list[Instance] = []
-    annexe_2_axes: list[Axis] = []
-    annexe_3_operations: list[Operation] = []
+class Territory(Section):
+    logos: Items(Text("logo"), "logos")
+    intercommunalite: Intercommunality = Field(title="intercommunalité")
+    etat: State = Field(default=State(), title="Etat")
+    chef_de_file: Code(programme.PARTNERS_SHORT, "chef de file", TO_COMPLETE)
+    pilotage: Code(programme.LOCAL_STEERING, "pilotage local", TO_COMPLETE)
+    redaction: Code(programme.WORDING_NAMES, "rédaction", "standard")
+    labellisation: Date("date de labellisation", programme.LABELLISATION)
+    signature: Signature = Field(default=Signature(), title="signature")
+    annexe_1_gouvernance: Items(Instance, "instances de gouvernance (annexe 1)")
+    annexe_2_axes: Items(Axis, "axes stratégiques (annexe 2)")
+    annexe_3_operations: Items(Operation, "opérations (annexe 3)")

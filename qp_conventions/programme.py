@@ -42,6 +42,9 @@ PARTNERS: dict[str, Partner] = {
     )
 }
 
+# The partner's name as lists and tables show it.
+PARTNERS_SHORT: dict[str, str] = {code: p.short_name for code, p in PARTNERS.items()}
+
 # Article 2 lists the national partners in this order in both signed texts.
 COMMITMENT_ORDER = ("anct", "banque_des_territoires", "anru", "bpifrance")
 
@@ -60,10 +63,47 @@ LEVERS: dict[str, str] = {
     "transition_environnementale": "Transition environnementale",
 }
 
+# The local steering the intercommunality designates (articles 2 and 3).
 LOCAL_STEERING: dict[str, str] = {
     "coordonnateur": "Coordonnateur",
     "equipe_projet": "Equipe projet",
 }
+
+# Who signs for the State (see the README's table of the three cases).
+STATE_SIGNATORIES: dict[str, str] = {
+    "ministre": "le ministre",
+    "ministre_ou_prefet": "le ministre ou le préfet",
+    "prefet": "le préfet",
+}
+
+# Where an operation of annex 3 stands.
+OPERATION_STATUSES: dict[str, str] = {
+    "a_l_etude": "À l'étude",
+    "programmee": "Programmée",
+    "engagee": "Engagée",
+    "en_cours": "En cours",
+    "achevee": "Achevée",
+}
+
+# The grammatical gender of the intercommunality's name (« représenté », « représentée »).
+GENDERS: dict[str, str] = {"masculin": "masculin", "feminin": "féminin"}
+
+# How the articles name the intercommunality.
+DESIGNATIONS: dict[str, str] = {
+    "nom": "son nom",
+    "intercommunalite_beneficiaire": "« l'intercommunalité bénéficiaire »",
+}
+
+# How a signatory is presented above the signature.
+PRESENTATIONS: dict[str, str] = {
+    "pour": "« Pour … », puis le nom",
+    "civilite": "la civilité et le nom, puis la qualité",
+}
+
+# The two parties, as the signature block orders them.
+PARTIES: dict[str, str] = {"intercommunalite": "l'intercommunalité", "etat": "l'Etat"}
+
+CIVILITIES: dict[str, str] = {"Madame": "Madame", "Monsieur": "Monsieur"}
 
 # The 14 pilot territories of the first wave (seeds 002, 003, 004), by file slug.
 PILOT_TERRITORIES: dict[str, str] = {
@@ -100,6 +140,10 @@ class Wording:
     action_frame: str
     possessive_territory: str
     lead_partner_commitment: str
+    # Article 3 with an « Equipe projet »: the signed text capitalises it (and the
+    # programme's name) there and nowhere else
+    project_team_article_3: str
+    programme_article_3: str
 
 
 WORDINGS: dict[str, Wording] = {
@@ -110,6 +154,8 @@ WORDINGS: dict[str, Wording] = {
         action_frame="cadre d'action",
         possessive_territory="leur",
         lead_partner_commitment="Le Chef de file s'engage (i) à appuyer",
+        project_team_article_3="Equipe projet",
+        programme_article_3="Quartiers productifs",
     ),
     "signee-2021-09": Wording(
         description="rédaction du texte signé par Toulouse Métropole le 22 septembre 2021",
@@ -118,8 +164,12 @@ WORDINGS: dict[str, Wording] = {
         action_frame="cadre d'actions",
         possessive_territory="son",
         lead_partner_commitment="Le chef de file s'engage à appuyer",
+        project_team_article_3="Equipe Projet",
+        programme_article_3="Quartiers Productifs",
     ),
 }
+
+WORDING_NAMES: dict[str, str] = {code: w.description for code, w in WORDINGS.items()}
 
 ANNEX_TITLES: tuple[str, ...] = (
     "Gouvernance du projet",

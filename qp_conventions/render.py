@@ -1,75 +1,39 @@
-"""Territory → text of the document: Jinja2 renders the national model (light Markdown),
-markdown-it-py parses it into blocks that `docx_writer` turns into Word.
+"""Territory → the document's blocks: Jinja2 renders the national model (light Markdown,
+templates/*.md.j2), markdown-it-py parses it into blocks (blocks.py).
 
-Values from the territory file never become Markdown: each printed value is replaced,
-while the template renders, by a private-use marker pointing into a side table, and
-only the markers' positions reach the Markdown parser. The value's text is put back
-verbatim into the Word runs afterwards, so `**`, `|`, `#`, `<w:p>` or `{{ 7*7 }}` in a
-value is printed as written and can never change the document's structure.
+Values from the territory file never become Markdown: while a template renders, each
+printed value is set aside in a list of values (the `values` entry of the template's
+context) and a private-use marker takes its place. Only the markers reach the Markdown
+parser; each value's text is put back verbatim into the runs afterwards, so `**`, `|`,
+`#`, `<w:p>` or `{{ 7*7 }}` in a value is printed as written and can never change the
+document's structure. The model's own words reach the output through the `wording`
+filter (markupsafe's Markup marks them), and get French typography.
 """
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from mdit_py_plugins.container import container_plugin
 
 from . import french, programme
+from .blocks import Block, Line, Run
 from .departements import of_departement
-from .model import STATUS_LABELS, Territory
+from .model import Missing, Territory
 
-OPEN, CLOSE = "\ue000", "\ue001"
+OPEN, CLOSE = "\ue000", "\ue001"  # around the number of a value set aside
 _MARKER = re.compile(f"{OPEN}(\\d+){CLOSE}")
 
-
-@dataclass(frozen=True)
-class Missing:
-    """A fact still « à compléter »: falsy in templates, printed as a highlighted
-    placeholder."""
-
-    label: str
-
-    def __bool__(self) -> bool:
-        return False
-
-    def placeholder(self) -> str:
-        return f"[à compléter : {self.label}]".replace("'", "\u2019")
-
-    def __str__(self) -> str:
-        # A filter that turns values into text (join, format…) would print this object:
-        # fail loudly so that the model prints the value itself, highlighted.
-        raise TypeError(f"valeur à compléter ({self.label}) transformée en texte par le modèle")
-
-
-class AndList(list):
-    """Values printed as a French list, « a, b et c » (the `join_and` filter): each item
-    stays a value of its own, so it is printed exactly as written."""
-
-
-@dataclass
-class Segment:
-    text: str
-    bold: bool = False
-    missing: bool = False
-
-
-@dataclass
-class Block:
-    # title, annex_title, heading, subheading, paragraph, bullet, table, signatures,
-    # landscape_start, landscape_end
-    kind: str
-    segments: list[Segment] = field(default_factory=list)
-    rows: list[list[list[Segment]]] = field(default_factory=list)  # table cells
-    aligns: list[str] = field(default_factory=list)
-    # signature columns: one entry a line; None is the space left for the signature
-    columns: list[list[list[Segment] | None]] = field(default_factory=list)
-
-
-_values: contextvars.ContextVar[list] = contextvars.ContextVar("qp_values")
+# The document, part by part: the convention, then its annexes.
+PARTS = ("convention.md.j2", "annexe_1_gouvernance.md.j2", "annexe_2_axes.md.j2",
+         "annexe_3_operations.md.j2")
 
 
 def templates_dir() -> Path:
@@ -81,7 +45,28 @@ def templates_dir() -> Path:
     raise FileNotFoundError("modèle national introuvable (dossier templates/)")
 
 
-def _passes_missing(func: Callable) -> Callable:
+class AndList(list):
+    """Values printed as a French list, « a, b et c » (the `join_and` filter): each item
+    stays a value of its own, so it is printed exactly as written."""
+
+
+@pass_context
+def _set_aside(context, value: Any) -> Any:
+    """Jinja's `finalize`: what a template prints. The model's own wording stays text;
+    a value is set aside and a marker printed instead."""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, AndList):
+        return french.join_and([_set_aside(context, item) for item in value])
+    if value is None:
+        raise ValueError("le modèle imprime une valeur vide (None) : erreur du modèle")
+    values = context["values"]
+    values.append(value if isinstance(value, Missing) else str(value))
+    return f"{OPEN}{len(values) - 1}{CLOSE}"
+
+
+def _passes_missing(func):
+    """A filter that leaves a missing fact as it is (it is printed as a placeholder)."""
     @functools.wraps(func)
     def wrapper(value, *args):
         return value if isinstance(value, Missing) else func(value, *args)
@@ -89,49 +74,33 @@ def _passes_missing(func: Callable) -> Callable:
     return wrapper
 
 
+def _choose(code: Any, phrases: dict[str, str]) -> Any:
+    """The model's phrase for a territory's choice (the phrase is the model's wording)."""
+    return code if isinstance(code, Missing) else Markup(phrases[code])
+
+
+def _agree(word: str, gender: Any) -> Any:
+    """The model's word agreed with a gender (see french.agree)."""
+    agreed = french.agree(word, gender)
+    return agreed if isinstance(agreed, Missing) else Markup(agreed)
+
+
 @functools.lru_cache(maxsize=None)
-def _environment(directory: Path):
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-    from markupsafe import Markup
-
-    def marker(value: Any) -> str:
-        if isinstance(value, Markup):  # the model's own wording (the « wording » filter)
-            return value
-        if value is None:
-            raise ValueError("le modèle imprime une valeur vide (None) : erreur du modèle")
-        table = _values.get()
-        table.append(value if isinstance(value, Missing) else str(value))
-        return f"{OPEN}{len(table) - 1}{CLOSE}"
-
-    def finalize(value: Any) -> Any:
-        if isinstance(value, AndList):  # each item its own value, the joints the model's text
-            items = [marker(item) for item in value]
-            return ", ".join(items[:-1]) + " et " + items[-1] if len(items) > 1 else "".join(items)
-        return marker(value)
-
-    class DataEnvironment(Environment):
-        def getattr(self, obj, attribute):
-            # The context is plain dicts: `op.intitule` is a key, and Jinja's default
-            # (attribute first, then key) pays for an exception each time.
-            if type(obj) is dict and attribute in obj:
-                return obj[attribute]
-            return super().getattr(obj, attribute)
-
-    # No autoescaping: values never reach the output (finalize turns them into markers),
-    # and the model's text is Markdown, not HTML.
-    env = DataEnvironment(
-        loader=FileSystemLoader(str(directory)),
-        autoescape=False,
-        undefined=StrictUndefined,
-        finalize=finalize,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.globals["to_complete"] = Missing  # a fact the model itself leaves to the territory
+def environment(directory: Path) -> Environment:
+    """The national model's Jinja environment: undefined variables and printing None
+    are errors; no autoescaping (values never reach the output, see above)."""
+    env = Environment(loader=FileSystemLoader(str(directory)), autoescape=False,
+                      undefined=StrictUndefined, finalize=_set_aside, trim_blocks=True,
+                      lstrip_blocks=True, keep_trailing_newline=True)
+    env.globals["to_complete"] = lambda words: Missing(words, words)
     env.filters.update(
+        wording=Markup,  # text of the model itself, passed through a variable
+        join_and=AndList,
+        choose=_choose,
+        label=_choose,  # a code's display name (programme.py)
+        agree=_agree,
         capfirst=_passes_missing(french.capfirst),
-        upper=_passes_missing(lambda s: str(s).upper()),
+        upper=_passes_missing(lambda text: str(text).upper()),
         of=_passes_missing(french.of),
         of_departement=_passes_missing(of_departement),
         date_long=_passes_missing(french.date_long),
@@ -139,267 +108,199 @@ def _environment(directory: Path):
         euros=_passes_missing(french.euros),
         percent_of=_passes_missing(french.percent),
         dash=lambda value: "–" if value is None else value,  # an optional cell left empty
-        join_and=AndList,
-        label=lambda code, labels: labels[code],  # a code's display name, e.g. a lever's
-        wording=Markup,  # text of the model itself, passed through a variable
     )
     return env
 
 
-def _context(territory: Territory, missing: list[tuple[tuple, str]]) -> dict:
-    """Plain data for the templates (pydantic's own fast dump); each missing fact (see
-    `validate.missing_facts`) becomes Missing, printed as a highlighted placeholder."""
-    data = territory.model_dump()
-    for loc, label in missing:
-        parent = data
-        for part in loc[:-1]:
-            parent = parent[part]
-        parent[loc[-1]] = Missing(label)
-    return data
+def _gender_of(civilite: Any) -> Any:
+    """The grammatical gender a civility asks for (a missing civility stays missing)."""
+    return civilite if isinstance(civilite, Missing) else (
+        "feminin" if civilite == "Madame" else "masculin")
 
 
-def build_context(territory: Territory, missing: list[tuple[tuple, str]]) -> dict:
-    from markupsafe import Markup
-
-    wording = Markup  # the programme's own words: typography applies, as in the templates
-
-    ctx = _context(territory, missing)
-    partner = programme.PARTNERS.get(territory.chef_de_file) if territory.chef_de_file else None
-    total_cost = sum((op.cout_total for op in territory.annexe_3_operations), Decimal(0))
+def context(territory: Territory) -> dict:
+    """What the templates read: the validated territory itself (missing facts in their
+    place), the programme's fixed facts and display names, and the wording the
+    territory signed. The programme's words are marked as the model's wording."""
+    wording = programme.WORDINGS[territory.redaction]
+    partner = programme.PARTNERS.get(territory.chef_de_file) \
+        if isinstance(territory.chef_de_file, str) else None
+    operations = territory.annexe_3_operations
+    total_cost = sum((op.cout_total for op in operations), Decimal(0))
     financers: dict[str, Decimal] = {}
-    for op in territory.annexe_3_operations:
+    for op in operations:
         for financing in op.financements:
-            financers[financing.financeur] = financers.get(financing.financeur, Decimal(0)) + financing.montant
-    chosen = programme.WORDINGS[territory.redaction]
+            financers[financing.financeur] = financers.get(financing.financeur, Decimal(0)) \
+                + financing.montant
+    names = lambda table: {code: Markup(name) for code, name in table.items()}  # noqa: E731
+    etat = territory.etat
     return {
-        "interco": ctx["intercommunalite"],
-        "representant": ctx["intercommunalite"]["representant"],
-        "etat": ctx["etat"],
-        "ministre": ctx["etat"]["ministre"],
-        "prefet": ctx["etat"]["prefet"],
-        # « le Préfet du département … », « la Préfète … » (the sources' « le Préfet »
-        # when the civility is not known)
-        "prefet_title": wording("la Préfète" if _prefect_is_a_woman(territory) else "le Préfet"),
-        "prefet_quality": wording("Préfète" if _prefect_is_a_woman(territory) else "Préfet"),
-        "chef_de_file": {"with_article": wording(partner.with_article)} if partner
-        else ctx["chef_de_file"],
-        "pilotage": ctx["pilotage"],
-        "wording": {name: wording(getattr(chosen, name)) for name in chosen.__dataclass_fields__},
-        "signature": ctx["signature"],
+        "values": [],  # filled while rendering (see _set_aside)
+        "interco": territory.intercommunalite,
+        "representant": territory.intercommunalite.representant,
+        "representant_genre": _gender_of(territory.intercommunalite.representant.civilite),
+        "etat": etat,
+        "ministre": etat.ministre,
+        "prefet": etat.prefet,
+        "prefet_genre": _gender_of(etat.prefet.civilite) if etat.prefet else "masculin",
+        "chef_de_file": Markup(partner.with_article) if partner else territory.chef_de_file,
+        "pilotage": territory.pilotage,
+        "signature": territory.signature,
+        "wording": {name: Markup(getattr(wording, name))
+                    for name in wording.__dataclass_fields__},
         "programme": {
             "interministerial_committee": programme.INTERMINISTERIAL_COMMITTEE,
             "labellisation": programme.LABELLISATION,
             "pilot_count": len(programme.PILOT_TERRITORIES),
             "partner_count": len(programme.PARTNERS),
-            "partner_count_word": wording(programme.NUMBER_WORDS[len(programme.PARTNERS)]),
+            "partner_count_word": Markup(programme.NUMBER_WORDS[len(programme.PARTNERS)]),
             # the Contexte's list; the chosen wording names the Banque des Territoires
             "partners_in_context": [
-                wording(chosen.banque_des_territoires_context
-                        if p.code == "banque_des_territoires" else p.in_context)
+                Markup(wording.banque_des_territoires_context
+                       if p.code == "banque_des_territoires" else p.in_context)
                 for p in programme.PARTNERS.values()],
-            "partners_committed": [wording(programme.PARTNERS[code].with_article)
+            "partners_committed": [Markup(programme.PARTNERS[code].with_article)
                                    for code in programme.COMMITMENT_ORDER],
             "roadmap_delay_months": programme.ROADMAP_DELAY_MONTHS,
             "validity_months": programme.VALIDITY_MONTHS,
-            "annex_titles": [wording(t) for t in programme.ANNEX_TITLES],
+            "annex_titles": [Markup(title) for title in programme.ANNEX_TITLES],
         },
-        "instances": ctx["annexe_1_gouvernance"],
-        "axes": ctx["annexe_2_axes"],
-        "operations": ctx["annexe_3_operations"],
+        "steering": names(programme.LOCAL_STEERING),
+        "fields": names(programme.FIELDS),
+        "levers": names(programme.LEVERS),
+        "statuses": names(programme.OPERATION_STATUSES),
+        "instances": territory.annexe_1_gouvernance,
+        "axes": territory.annexe_2_axes,
+        "operations": operations,
         "total_cost": total_cost,
+        "financers": [{"nom": name, "montant": amount} for name, amount in financers.items()],
         # one number of decimals per column of shares
         "plan_decimals": french.share_decimals(
-            (f.montant, op.cout_total) for op in territory.annexe_3_operations
-            for f in op.financements),
+            (f.montant, op.cout_total) for op in operations for f in op.financements),
         "financers_decimals": french.share_decimals(
             (amount, total_cost) for amount in financers.values()),
-        "financers": [{"nom": name, "montant": amount} for name, amount in financers.items()],
-        "fields": {k: wording(v) for k, v in programme.FIELDS.items()},
-        "levers": {k: wording(v) for k, v in programme.LEVERS.items()},
-        "statuses": {k: wording(v) for k, v in STATUS_LABELS.items()},
     }
 
 
-def _prefect_is_a_woman(territory: Territory) -> bool:
-    prefet = territory.etat.prefet
-    return prefet is not None and prefet.civilite == "Madame"
-
-
-# The document, part by part: the convention, then its annexes.
-PARTS = ("convention.md.j2", "annexe_1_gouvernance.md.j2", "annexe_2_axes.md.j2",
-         "annexe_3_operations.md.j2")
-
-
-def render_markdown(territory: Territory, missing: list[tuple[tuple, str]]
-                    ) -> tuple[list[str], list]:
-    """The model's parts rendered for this territory, with markers in place of values
-    (one table of values for the whole document)."""
-    env = _environment(templates_dir())
-    context = build_context(territory, missing)
-    token = _values.set([])
-    try:
-        parts = [env.get_template(name).render(context) for name in PARTS]
-        return parts, _values.get()
-    finally:
-        _values.reset(token)
+def render_markdown(territory: Territory) -> tuple[list[str], list]:
+    """The model's parts rendered for this territory, with markers in place of values,
+    and the values (one list for the whole document)."""
+    env = environment(templates_dir())
+    variables = context(territory)
+    parts = [env.get_template(name).render(variables) for name in PARTS]
+    return parts, variables["values"]
 
 
 @functools.lru_cache(maxsize=1)
-def _parser():
-    from markdown_it import MarkdownIt
-    from mdit_py_plugins.container import container_plugin
-
+def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
     for name in ("signatures", "colonne", "paysage", "ensemble"):
         md.use(container_plugin, name)
     return md
 
 
-def _pattern(inline) -> tuple[tuple[str | int, bool], ...]:
-    """An inline token as (piece, bold) pairs: the model's text with French typography
-    already applied, or the index of a value."""
-    out: list[tuple[str | int, bool]] = []
-    bold = False
-    for child in inline.children or []:
-        if child.type == "strong_open":
-            bold = True
-        elif child.type == "strong_close":
-            bold = False
-        elif child.type == "softbreak":
-            out.append((" ", bold))
-        elif child.type == "hardbreak":
-            out.append(("\n", bold))
-        else:
-            text = child.content
-            pos = 0
-            for match in _MARKER.finditer(text):
-                if match.start() > pos:
-                    out.append((french.typography(text[pos:match.start()]), bold))
-                out.append((int(match.group(1)), bold))
-                pos = match.end()
-            if pos < len(text):
-                out.append((french.typography(text[pos:]), bold))
-    return tuple(out)
-
-
 _SENTENCE_END = (".", "!", "?")
 
 
-def _segments(pattern: tuple, values: list, sentences: bool = True) -> list[Segment]:
-    """The runs of one inline token: the model's text gets French typography, values
-    are put back as written, with typographic apostrophes and, in `sentences` (not in
-    table cells), a capital when they begin a paragraph, a bullet or a sentence; missing
-    facts become highlighted placeholders."""
-    out: list[Segment] = []
+def _line(inline, values: list, sentences: bool) -> Line:
+    """The runs of one inline token: the model's text gets French typography; values are
+    put back as written, with typographic apostrophes and, in `sentences` (not in table
+    cells), a capital when they begin a paragraph, a bullet or a sentence; missing facts
+    become highlighted placeholders."""
+    runs: Line = []
+    bold = False
     sentence_start = sentences
-    for piece, bold in pattern:
-        if isinstance(piece, str):
-            out.append(Segment(piece, bold))
-            if piece.strip():
-                sentence_start = sentences and piece.rstrip().endswith(_SENTENCE_END)
+    for child in inline.children or []:
+        if child.type in ("strong_open", "strong_close"):
+            bold = child.type == "strong_open"
             continue
-        value = values[piece]
-        if isinstance(value, Missing):
-            out.append(Segment(value.placeholder(), bold, missing=True))
-        else:
-            text = value.replace("'", "\u2019")
-            out.append(Segment(french.capfirst(text) if sentence_start else text, bold))
-        sentence_start = False
-    return out
+        if child.type in ("softbreak", "hardbreak"):
+            runs.append(Run(" " if child.type == "softbreak" else "\n", bold))
+            continue
+        pieces = _MARKER.split(child.content)  # text, value number, text, value number…
+        for position, piece in enumerate(pieces):
+            if position % 2 == 0:
+                if piece:
+                    runs.append(Run(french.typography(piece), bold))
+                    if piece.strip():
+                        sentence_start = sentences and piece.rstrip().endswith(_SENTENCE_END)
+                continue
+            value = values[int(piece)]
+            if isinstance(value, Missing):
+                runs.append(Run(value.placeholder(), bold, missing=True))
+            else:
+                text = value.replace("'", "\u2019")
+                runs.append(Run(french.capfirst(text) if sentence_start else text, bold))
+            sentence_start = False
+    return runs
 
 
-@functools.lru_cache(maxsize=512)
-def _skeleton(markdown: str) -> tuple[Block, ...]:
-    """A part's blocks with patterns (see `_pattern`) in place of runs. Values are
-    markers, so a part's Markdown is the same for every territory that takes the same
-    branches of the model: each shape is parsed once per process, not once a document.
-    A level-1 heading is left as "h1": whether it is the title depends on what precedes."""
+def to_blocks(parts: list[str], values: list) -> list[Block]:
+    """The document's blocks, from the rendered parts."""
     blocks: list[Block] = []
+    seen_title = False
     list_depth = 0
     heading: str | None = None
     table: Block | None = None
     row: list | None = None
     signatures: Block | None = None
     column: list | None = None
-    for tok in _parser().parse(markdown):
-        t = tok.type
-        if t == "heading_open":
-            heading = {"h1": "h1", "h2": "heading"}.get(tok.tag, "subheading")
-        elif t == "heading_close":
-            heading = None
-        elif t == "bullet_list_open":
-            list_depth += 1
-        elif t == "bullet_list_close":
-            list_depth -= 1
-        elif t == "table_open":
-            table = Block("table")
-        elif t == "table_close":
-            blocks.append(table)
-            table = None
-        elif t == "tr_open":
-            row = []
-        elif t == "tr_close":
-            table.rows.append(row)
-            row = None
-        elif t == "th_open" and table is not None and not table.rows:
-            style = str(tok.attrs.get("style", "")) if tok.attrs else ""
-            table.aligns.append("right" if "right" in style else
-                                "center" if "center" in style else "left")
-        elif t == "container_signatures_open":
-            signatures = Block("signatures")
-        elif t == "container_signatures_close":
-            blocks.append(signatures)
-            signatures = None
-        elif t == "container_colonne_open":
-            column = []
-        elif t == "container_colonne_close":
-            signatures.columns.append(column)
-            column = None
-        elif t == "container_paysage_open":
-            blocks.append(Block("landscape_start"))
-        elif t == "container_paysage_close":
-            blocks.append(Block("landscape_end"))
-        elif t == "container_ensemble_open":
-            blocks.append(Block("keep_start"))
-        elif t == "container_ensemble_close":
-            blocks.append(Block("keep_end"))
-        elif t == "hr" and column is not None:
-            column.append(None)  # the space left for the handwritten signature
-        elif t == "inline":
-            pattern = _pattern(tok)
-            if row is not None:
-                row.append(pattern)
-            elif column is not None:
-                column.append(pattern)
-            else:
-                blocks.append(Block(heading or ("bullet" if list_depth else "paragraph"), pattern))
-    return tuple(blocks)
-
-
-def to_blocks(parts: list[str], values: list) -> list[Block]:
-    """The document's blocks: each part's skeleton with this territory's values."""
-    blocks: list[Block] = []
-    seen_title = False
     for part in parts:
-        for skeleton in _skeleton(part):
-            kind = skeleton.kind
-            if kind == "h1":  # the first is the document's title, the others open an annex
-                kind = "annex_title" if seen_title else "title"
-                seen_title = True
-            blocks.append(Block(
-                kind,
-                _segments(skeleton.segments, values),
-                rows=[[_segments(cell, values, sentences=False) for cell in row]
-                      for row in skeleton.rows],
-                aligns=skeleton.aligns,
-                columns=[[None if line is None else _segments(line, values) for line in column]
-                         for column in skeleton.columns],
-            ))
+        for tok in _parser().parse(part):
+            t = tok.type
+            if t == "heading_open":
+                if tok.tag == "h1":  # the first is the document's title, the others open an annex
+                    heading = "annex_title" if seen_title else "title"
+                    seen_title = True
+                else:
+                    heading = "heading" if tok.tag == "h2" else "subheading"
+            elif t == "heading_close":
+                heading = None
+            elif t == "bullet_list_open":
+                list_depth += 1
+            elif t == "bullet_list_close":
+                list_depth -= 1
+            elif t == "table_open":
+                table = Block("table")
+            elif t == "table_close":
+                blocks.append(table)
+                table = None
+            elif t == "tr_open":
+                row = []
+            elif t == "tr_close":
+                table.rows.append(row)
+                row = None
+            elif t == "th_open" and not table.rows:
+                style = str(tok.attrs.get("style", "")) if tok.attrs else ""
+                table.aligns.append("right" if "right" in style else
+                                    "center" if "center" in style else "left")
+            elif t == "container_signatures_open":
+                signatures = Block("signatures")
+            elif t == "container_signatures_close":
+                blocks.append(signatures)
+                signatures = None
+            elif t == "container_colonne_open":
+                column = []
+            elif t == "container_colonne_close":
+                signatures.columns.append(column)
+                column = None
+            elif t in ("container_paysage_open", "container_paysage_close"):
+                blocks.append(Block("landscape_start" if t.endswith("open") else "landscape_end"))
+            elif t in ("container_ensemble_open", "container_ensemble_close"):
+                blocks.append(Block("keep_start" if t.endswith("open") else "keep_end"))
+            elif t == "hr" and column is not None:
+                column.append(None)  # the space left for the handwritten signature
+            elif t == "inline":
+                if row is not None:
+                    row.append(_line(tok, values, sentences=False))
+                elif column is not None:
+                    column.append(_line(tok, values, sentences=True))
+                else:
+                    kind = heading or ("bullet" if list_depth else "paragraph")
+                    blocks.append(Block(kind, _line(tok, values, sentences=True)))
     return blocks
 
 
-def render_blocks(territory: Territory, missing: list[tuple[tuple, str]]) -> list[Block]:
-    """The document's blocks; `missing` lists the facts still to complete
-    (`validate.Checked.missing`)."""
-    parts, values = render_markdown(territory, missing)
+def render_blocks(territory: Territory) -> list[Block]:
+    parts, values = render_markdown(territory)
     return to_blocks(parts, values)

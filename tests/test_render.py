@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import zipfile
+
 import jinja2
 import pytest
 
-from qp_conventions.render import _environment, _values
+from qp_conventions.docx import load_reference
+from qp_conventions.errors import QPError
+from qp_conventions.render import environment, templates_dir
 
 
 def render(tmp_path, source: str, **context) -> str:
     (tmp_path / "t.md.j2").write_text(source, encoding="utf-8")
-    token = _values.set([])
-    try:
-        return _environment(tmp_path).get_template("t.md.j2").render(context)
-    finally:
-        _values.reset(token)
+    return environment(tmp_path).get_template("t.md.j2").render(values=[], **context)
 
 
 def test_an_undefined_variable_is_an_error(tmp_path):
@@ -38,12 +38,6 @@ def test_values_become_markers_and_the_model_text_stays(tmp_path):
 
 
 def test_a_reference_document_missing_a_style_is_explained(tmp_path):
-    import zipfile
-
-    from qp_conventions.docx_writer import load_reference
-    from qp_conventions.errors import QPError
-    from qp_conventions.render import templates_dir
-
     broken = tmp_path / "reference.docx"
     with zipfile.ZipFile(templates_dir() / "reference.docx") as source, \
             zipfile.ZipFile(broken, "w") as target:
