@@ -1,3 +1,3 @@
 """qp-conventions: the Quartiers productifs engagement conventions, from YAML to Word."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

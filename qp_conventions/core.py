@@ -1,39 +1,91 @@
-"""The tool's one job, as functions the CLI calls: find → load/validate → render → write.
-Nothing here prints or exits; user errors are `QPError`s, progress goes to a callback."""
+"""What the commands do, as functions: find the territory files, validate them, and plan
+and write their documents (load → validate → render → write).
+
+Nothing here prints or exits. User errors are `QPError`s; progress goes to callbacks.
+
+`qp generate` and `qp generate --check` share one plan: for each territory, what
+generating would do to its document (write it, rewrite it, leave it, refuse to replace
+a hand-edited one…), and for the whole set, the documents no territory produces. The
+check reports the plan; generating applies it, group by group, holding out/'s lock.
+"""
 
 from __future__ import annotations
 
+import difflib
+import multiprocessing
 import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from . import pdf as pdf_copies
+from . import programme
+from .docx import load_reference, write_docx
 from .errors import InvalidTerritory, Problem, QPError, UsageError, describe_os_error
 from .loader import EXTENSIONS, NAME, name_problem
+from .output import (HAND_EDITED, Manifest, keep_aside, locked, prepare_folder,
+                     remove_leftovers, write_atomic)
+from .render import environment, render_blocks, templates_dir
+from .validate import Checked, check_file
 
 MAX_JOBS = 64
 # Below this much territory data a second process costs more than it saves: measured
 # with benchmarks/bench.py, 8 synthetic files of 6 KB gain 0.1 s on two cores with fork,
 # the 14 real territories (17 KB) lose 0.1 s. Spawning (Windows, macOS) costs far more.
 PARALLEL_FROM_BYTES = {"fork": 40_000, "spawn": 400_000}
-
-WRITTEN, UNCHANGED, EDITED, FAILED = "écrit", "inchangé", "modifié à la main", "échec"
-MISSING, STALE, EXTRA = "absent", "périmé", "en trop"
+GROUP = 16  # documents written between two saves of the manifest
 
 
-def territory_files(paths: list[Path]) -> list[Path]:
-    """The territory files named, or found directly inside the folders named, sorted. A
-    file whose name breaks the naming rule is kept: validation reports it."""
+# --- finding territory files ---------------------------------------------------------
+
+def territory_files(folder: Path) -> list[Path]:
+    """The territory files of a folder, sorted. A file whose name breaks the naming rule
+    is kept: validation reports it."""
+    if not folder.is_dir():
+        raise QPError(f"{folder} : dossier introuvable")
+    found = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXTENSIONS and p.is_file())
+    return _distinct(found)
+
+
+def find(targets: list[str], territories: Path) -> list[Path]:
+    """The files named on the command line: a territory's name (« toulouse », looked for
+    in the territories folder), a file's path, or a folder's path (all its territories)."""
     found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir()
-                                if p.suffix.lower() in EXTENSIONS and p.is_file()))
-        elif path.is_file():
+    for target in targets:
+        path = Path(target)
+        if not target.strip():
+            found.append(_by_name(territories, target))
+        elif path.is_dir():
+            found += territory_files(path)
+        elif path.suffix.lower() in EXTENSIONS or os.sep in target or "/" in target:
+            if not path.is_file() and path.name == target and (territories / target).is_file():
+                path = territories / target  # « toulouse.yaml »: the territories folder's
+            if not path.is_file():
+                raise QPError(f"{path} : fichier introuvable")
             found.append(path)
         else:
-            raise QPError(f"{path} : fichier ou dossier introuvable")
+            found.append(_by_name(territories, target))
     return _distinct(found)
+
+
+def _by_name(territories: Path, name: str) -> Path:
+    if not NAME.fullmatch(name):
+        raise QPError(
+            f"nom de territoire « {name} » refusé : utilisez le nom du fichier sans extension, "
+            "en minuscules sans accents, chiffres, « - » et « _ » (par exemple « toulouse »)")
+    for extension in EXTENSIONS:
+        candidate = territories / f"{name}{extension}"
+        if candidate.is_file():
+            return candidate
+    known = [p.stem for p in territory_files(territories) if name_problem(p) is None] \
+        if territories.is_dir() else []
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f" Vouliez-vous dire « {close[0]} » ?" if close else (
+        f" Territoires disponibles : {', '.join(known)}." if known else "")
+    raise QPError(f"territoire « {name} » introuvable dans {territories}/.{hint}")
 
 
 def _distinct(paths: list[Path]) -> list[Path]:
@@ -41,44 +93,24 @@ def _distinct(paths: list[Path]) -> list[Path]:
     by_name: dict[str, Path] = {}
     for path in paths:  # toulouse.yaml and toulouse.yml would both write out/toulouse.docx
         if path.stem in by_name and by_name[path.stem].resolve() != path.resolve():
-            raise QPError(f"deux fichiers pour le territoire « {path.stem} » : {by_name[path.stem]} "
-                          f"et {path} ; gardez-en un seul")
+            raise QPError(f"deux fichiers pour le territoire « {path.stem} » : "
+                          f"{by_name[path.stem]} et {path} ; gardez-en un seul")
         by_name.setdefault(path.stem, path)
     return list(by_name.values())
 
 
-def territory_path(territories: Path, slug: str) -> Path:
-    """The file of a territory named by its slug, never outside the territories folder."""
-    if not NAME.fullmatch(slug):
-        raise QPError(
-            f"nom de territoire « {slug} » refusé : utilisez le nom du fichier sans extension, "
-            "en minuscules sans accents, chiffres, « - » et « _ » (par exemple « toulouse »)"
-        )
-    for extension in EXTENSIONS:
-        candidate = territories / f"{slug}{extension}"
-        if candidate.is_file():
-            return candidate
-    known = sorted(p.stem for p in territory_files([territories]) if name_problem(p) is None) \
-        if territories.is_dir() else []
-    import difflib
+# --- validating ----------------------------------------------------------------------
 
-    close = difflib.get_close_matches(slug, known, n=1, cutoff=0.6)
-    hint = f" Vouliez-vous dire « {close[0]} » ?" if close else (
-        f" Territoires disponibles : {', '.join(known)}." if known else "")
-    raise QPError(f"territoire « {slug} » introuvable dans {territories}/.{hint}")
+def validate(paths: list[Path]) -> list[Checked]:
+    if not paths:
+        raise QPError("aucun fichier de territoire (.yaml) à vérifier")
+    return [check_file(path) for path in paths]
 
 
-def _check_jobs(jobs: int) -> None:
-    if not 0 <= jobs <= MAX_JOBS:
-        raise UsageError(f"--jobs attend un nombre de processus entre 0 (automatique) et {MAX_JOBS}")
-
+# --- building documents --------------------------------------------------------------
 
 def build_document(path: Path) -> tuple[bytes, list[Problem]]:
     """The .docx of one territory file and its warnings; InvalidTerritory on any error."""
-    from .docx import write_docx
-    from .render import render_blocks, templates_dir
-    from .validate import check_file
-
     checked = check_file(path)
     if checked.errors:
         raise InvalidTerritory(checked.errors)
@@ -98,7 +130,7 @@ def build_document(path: Path) -> tuple[bytes, list[Problem]]:
 @dataclass
 class Built:
     path: Path
-    data: bytes | None
+    data: bytes | None  # None: the territory is in error
     warnings: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
 
@@ -111,33 +143,24 @@ def _build(path: Path) -> Built:
         return Built(path, None, errors=exc.problems)
 
 
-def _warm_up() -> None:
-    from .docx import load_reference
-    from .render import environment, templates_dir
-
-    load_reference(templates_dir() / "reference.docx")
-    environment(templates_dir())
-
-
 def _build_all(paths: list[Path], jobs: int) -> Iterator[Built]:
     """Each territory's document, in order; on several processes for a large batch."""
-    import multiprocessing  # (cheap: its heavy parts load on first use)
-
     # fork shares what this process has already imported and loaded; elsewhere spawn
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     if jobs == 0:
         size = sum(p.stat().st_size for p in paths)
         jobs = min(os.cpu_count() or 1, 4) if size >= PARALLEL_FROM_BYTES[method] else 1
-    if jobs <= 1 or len(paths) < 2:
+    jobs = min(jobs, len(paths))
+    if jobs <= 1:
         yield from map(_build, paths)
         return
-    from concurrent.futures import ProcessPoolExecutor  # only large batches pay its import
-
-    jobs = min(jobs, len(paths))
+    if method == "fork":  # load once what every worker would otherwise load again
+        load_reference(templates_dir() / "reference.docx")
+        environment(templates_dir())
     context = multiprocessing.get_context(method)
-    if method == "fork":
-        _warm_up()  # load once what every worker would otherwise load again
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                               initializer=_leave_interrupts_to_the_batch)
+    try:
         try:  # the workers start here, at the first task
             results = pool.map(_build, paths, chunksize=max(1, len(paths) // (jobs * 8)))
         except OSError:
@@ -146,31 +169,76 @@ def _build_all(paths: list[Path], jobs: int) -> Iterator[Built]:
             for worker in multiprocessing.active_children():
                 worker.terminate()
                 worker.join()
-            results = None
-        if results is not None:
-            yield from results
+            yield from map(_build, paths)
             return
-    yield from map(_build, paths)
+        yield from results
+    finally:  # done, or interrupted (Ctrl-C): the documents not yet built are not
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _leave_interrupts_to_the_batch() -> None:
+    """In a worker: Ctrl-C stops the batch, which stops the workers (they would each
+    print their own interruption otherwise)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _check_jobs(jobs: int) -> None:
+    if not 0 <= jobs <= MAX_JOBS:
+        raise UsageError(f"--jobs attend un nombre de processus entre 0 (automatique) et {MAX_JOBS}")
+
+
+# --- the plan --------------------------------------------------------------------------
+
+# What generating would do to a document (the plan), then what it did.
+NEW, STALE, CURRENT, EDITED, EXTRA, FAILED = (
+    "absent", "périmé", "à jour", "modifié à la main", "en trop", "en erreur")
+WRITTEN, UNCHANGED, PRUNED = "écrit", "inchangé", "supprimé"
 
 
 @dataclass
 class Outcome:
+    """One document: its status in the plan, or what generating did."""
+
     slug: str
     target: Path
-    status: str  # WRITTEN, UNCHANGED, EDITED, FAILED (generate); MISSING, STALE, EXTRA (check)
+    status: str
+    source: Path | None = None  # the territory file (None for a document in excess)
     warnings: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     backup: Path | None = None  # where a hand-edited document was kept (--force)
 
+    @property
+    def planned(self) -> str:
+        """What generating would do, as `--check` says it."""
+        return {
+            NEW: "absent : serait écrit",
+            STALE: "périmé : serait réécrit",
+            EDITED: "modifié à la main depuis que qp l'a écrit : ne serait remplacé qu'avec --force",
+            EXTRA: "en trop : aucun territoire ne le produit",
+            FAILED: "territoire en erreur",
+        }[self.status]
 
-@dataclass
-class Batch:
-    outcomes: list[Outcome]
-    pdfs: list[Path] = field(default_factory=list)
-    pdf_error: str | None = None  # the documents are written even when their PDFs are not
+    @property
+    def refusal(self) -> str:
+        """Why generating left this document as it was."""
+        if self.status == EDITED:
+            return (f"{self.target} a été modifié depuis que qp l'a écrit (ouvert et enregistré "
+                    "dans Word ?) : il n'est pas remplacé. Pour le remplacer, relancez avec "
+                    f"--force : le document modifié sera gardé sous "
+                    f"{self.target.with_name(self.target.stem + HAND_EDITED + '.docx')}.")
+        return f"{self.slug} : rien n'a été écrit"
 
-
-_CHUNK = 16  # documents written between two saves of the manifest
+    @property
+    def advice(self) -> str:
+        """The command that resolves this document's status."""
+        return {
+            NEW: f"qp generate {self.slug}",
+            STALE: f"qp generate {self.slug}",
+            EDITED: (f"qp generate {self.slug} --force (le document modifié sera gardé à "
+                     "côté)"),
+            EXTRA: "qp generate --all --prune",
+            FAILED: f"qp validate {self.source}",
+        }.get(self.status, "")
 
 
 def _on_disk(target: Path) -> bytes | None:
@@ -182,36 +250,95 @@ def _on_disk(target: Path) -> bytes | None:
         raise QPError(f"lecture impossible de {target} : {describe_os_error(exc)}") from None
 
 
-def _failure(built_path: Path, target: Path, message: str) -> Outcome:
-    return Outcome(built_path.stem, target, FAILED, errors=[Problem(target, None, None, "", message)])
+def _plan(built: Built, out: Path, manifest: Manifest) -> tuple[Outcome, bytes | None]:
+    """What generating would do with one built document, and what is on disk."""
+    slug = built.path.stem
+    target = out / f"{slug}.docx"
+    outcome = Outcome(slug, target, FAILED, built.path, built.warnings, built.errors)
+    if built.data is None:
+        return outcome, None
+    try:
+        current = _on_disk(target)
+    except QPError as exc:
+        outcome.errors = [Problem(target, None, None, "", str(exc))]
+        return outcome, None
+    if current is None:
+        outcome.status = NEW
+    elif current == built.data:
+        outcome.status = CURRENT
+    elif manifest.written_by_us(target.name, current):
+        outcome.status = STALE
+    else:
+        outcome.status = EDITED
+    return outcome, current
+
+
+def _extra(out: Path, produced: set[str], manifest: Manifest) -> list[tuple[Outcome, bool]]:
+    """The documents of out/ that no territory produces, and whether qp wrote them as
+    they are (a document kept aside, « x.modifie-a-la-main.docx », has no territory's
+    name and is never counted)."""
+    found = []
+    for document in sorted(out.glob("*.docx")):
+        if document.name not in produced and NAME.fullmatch(document.stem):
+            ours = manifest.written_by_us(document.name, _on_disk(document) or b"")
+            found.append((Outcome(document.stem, document, EXTRA), ours))
+    return found
+
+
+def check(paths: list[Path], out: Path, *, complete: bool, jobs: int = 0,
+          on_outcome: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
+    """The plan, writing nothing: each document that generating would change (absent,
+    stale, hand-edited), each territory in error, and, for the whole set (`complete`),
+    each document of out/ that no territory produces. Documents up to date are left out."""
+    paths = _distinct(paths)
+    _check_jobs(jobs)
+    if out.exists() and not out.is_dir():
+        raise QPError(f"{out} n'est pas un dossier (c'est un fichier) : indiquez un dossier "
+                      "avec --out")
+    manifest = Manifest(out)
+    outcomes = []
+    for built in _build_all(paths, jobs):
+        outcome, _ = _plan(built, out, manifest)
+        if outcome.status != CURRENT:
+            outcomes.append(outcome)
+            on_outcome(outcome)
+    if complete and out.is_dir():
+        for outcome, _ in _extra(out, {f"{p.stem}.docx" for p in paths}, manifest):
+            outcomes.append(outcome)
+            on_outcome(outcome)
+    return outcomes
+
+
+# --- generating --------------------------------------------------------------------------
+
+@dataclass
+class Batch:
+    outcomes: list[Outcome]
+    pdfs: list[Path] = field(default_factory=list)
+    pdf_error: str | None = None  # the documents are written even when their PDFs are not
 
 
 def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False,
-             pdf: bool = False, wait: float = 60,
+             prune: bool = False, pdf: bool = False, wait: float = 60,
              on_outcome: Callable[[Outcome], None] = lambda o: None,
              on_wait: Callable[[], None] = lambda: None) -> Batch:
-    """Write out/<slug>.docx for each territory (and its PDF with `pdf`). A territory in
-    error writes nothing and does not stop the others; a document identical to the one in
-    place is not rewritten; a document changed by hand since qp wrote it is kept, or with
-    `force` moved aside.
+    """Apply the plan: write out/<territory>.docx for each territory (and its PDF with
+    `pdf`); a territory in error writes nothing and does not stop the others; a document
+    up to date is not rewritten; a hand-edited one is kept, or with `force` moved aside;
+    with `prune` (the whole set), the documents no territory produces are removed.
 
-    Documents are built in groups; each group is written holding out/'s lock, with the
-    manifest read again under it: runs on the same folder wait for each other, and each
-    keeps what the other wrote. A run whose territories all fail touches nothing."""
-    from itertools import islice
-
-    from . import pdf as pdf_copies
-    from .output import locked, prepare_folder, remove_leftovers
-
+    Documents are built in groups; each group is planned and written holding out/'s lock,
+    with the manifest read again under it: runs on the same folder wait for each other,
+    and each keeps what the other wrote. A run whose territories all fail touches nothing."""
     paths = _distinct(paths)
     _check_jobs(jobs)
     outcomes: list[Outcome] = []
     cleaned = False
     built_all = _build_all(paths, jobs)
-    while chunk := list(islice(built_all, _CHUNK)):
-        if all(built.data is None for built in chunk):
-            done = [Outcome(b.path.stem, out / f"{b.path.stem}.docx", FAILED, errors=b.errors)
-                    for b in chunk]
+    while group := list(islice(built_all, GROUP)):
+        if all(built.data is None for built in group):
+            done = [Outcome(b.path.stem, out / f"{b.path.stem}.docx", FAILED, b.path,
+                            errors=b.errors) for b in group]
         else:
             prepare_folder(out)
             with locked(out, wait, on_wait):
@@ -219,7 +346,13 @@ def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False
                     remove_leftovers(out)
                     pdf_copies.remove_abandoned_work(out)
                     cleaned = True
-                done = _write_chunk(chunk, out, force)
+                done = _write_group(group, out, force)
+        for outcome in done:
+            on_outcome(outcome)
+        outcomes.extend(done)
+    if prune and out.is_dir():
+        with locked(out, wait, on_wait):
+            done = _prune(out, {f"{p.stem}.docx" for p in paths})
         for outcome in done:
             on_outcome(outcome)
         outcomes.extend(done)
@@ -233,92 +366,89 @@ def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False
     return batch
 
 
-def _write_chunk(chunk: list[Built], out: Path, force: bool) -> list[Outcome]:
-    """Write a group of built documents (out/'s lock held), in the group's order."""
-    from .output import Manifest, keep_aside, write_atomic
-
+def _write_group(group: list[Built], out: Path, force: bool) -> list[Outcome]:
+    """Plan and write a group of built documents (out/'s lock held), in the group's order."""
     manifest = Manifest(out)
-    done: dict[str, Outcome] = {}
-    pending = []
-    for built in chunk:
-        slug = built.path.stem
-        target = out / f"{slug}.docx"
-        if built.data is None:
-            done[slug] = Outcome(slug, target, FAILED, errors=built.errors)
-            continue
-        try:
-            current = _on_disk(target)
-        except QPError as exc:
-            done[slug] = _failure(built.path, target, str(exc))
-            continue
-        edited = current is not None and not manifest.written_by_us(target.name, current)
-        if current == built.data:
-            manifest.settle(target.name, built.data)
-            done[slug] = Outcome(slug, target, UNCHANGED, built.warnings)
-        elif edited and not force:
-            done[slug] = Outcome(slug, target, EDITED, built.warnings)
-        else:
+    planned = [(built, *_plan(built, out, manifest)) for built in group]
+    writing = []
+    for built, outcome, current in planned:
+        if outcome.status == CURRENT:
+            outcome.status = UNCHANGED
+            manifest.settle(outcome.target.name, built.data)
+        elif outcome.status in (NEW, STALE) or (outcome.status == EDITED and force):
             # a hand-edited file is kept aside: only the new content will be ours
-            manifest.expect(target.name, None if edited else current, built.data)
-            pending.append((built, target, edited))
-    if pending:
+            manifest.expect(outcome.target.name,
+                            None if outcome.status == EDITED else current, built.data)
+            writing.append((built, outcome))
+    if writing:
         manifest.save()  # first accept both contents: a kill now leaves either
-    for built, target, edited in pending:
-        slug = built.path.stem
+    for built, outcome in writing:
         try:
-            backup = keep_aside(target) if edited else None
-            write_atomic(target, built.data)
+            if outcome.status == EDITED:
+                outcome.backup = keep_aside(outcome.target)
+            write_atomic(outcome.target, built.data)
         except QPError as exc:  # Word holds the file
-            done[slug] = _failure(built.path, target, str(exc))
+            outcome.status, outcome.errors = FAILED, [Problem(outcome.target, None, None, "", str(exc))]
             continue
         except OSError as exc:  # disk full, permissions…
-            done[slug] = _failure(built.path, target,
-                                  f"écriture impossible ({describe_os_error(exc)})")
+            outcome.status, outcome.errors = FAILED, [Problem(
+                outcome.target, None, None, "", f"écriture impossible ({describe_os_error(exc)})")]
             continue
-        manifest.settle(target.name, built.data)
-        done[slug] = Outcome(slug, target, WRITTEN, built.warnings, backup=backup)
+        outcome.status = WRITTEN
+        manifest.settle(outcome.target.name, built.data)
     manifest.save()
-    return [done[built.path.stem] for built in chunk]
+    return [outcome for _, outcome, _ in planned]
 
 
-def check(paths: list[Path], out: Path, *, complete: bool, jobs: int = 0,
-          on_outcome: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
-    """What `generate` would change in out/, writing nothing: each document missing or
-    stale, each territory in error, and (for the whole set, `complete`) each document
-    of out/ that no territory produces. Up-to-date documents are not reported."""
-    paths = _distinct(paths)
-    _check_jobs(jobs)
-    if out.exists() and not out.is_dir():
-        raise QPError(f"{out} n'est pas un dossier (c'est un fichier) : indiquez un dossier avec --out")
+def _prune(out: Path, produced: set[str]) -> list[Outcome]:
+    """Remove the documents no territory produces, when qp wrote them as they are; a
+    hand-edited one is kept and reported."""
+    manifest = Manifest(out)
     outcomes = []
-    expected = set()
-    for built in _build_all(paths, jobs):
-        target = out / f"{built.path.stem}.docx"
-        expected.add(target.name)
-        try:
-            current = _on_disk(target)
-        except QPError as exc:
-            current, built.data, built.errors = None, None, [Problem(target, None, None, "", str(exc))]
-        if built.data is None:
-            outcome = Outcome(built.path.stem, target, FAILED, errors=built.errors)
-        elif current is None:
-            outcome = Outcome(built.path.stem, target, MISSING)
-        elif current != built.data:
-            outcome = Outcome(built.path.stem, target, STALE)
-        else:
-            continue
+    for outcome, ours in _extra(out, produced, manifest):
+        if ours:  # a hand-edited one stays, reported as in excess
+            try:
+                outcome.target.unlink()
+            except OSError as exc:
+                raise QPError(f"suppression impossible de {outcome.target} : "
+                              f"{describe_os_error(exc)}") from None
+            manifest.forget(outcome.target.name)
+            outcome.status = PRUNED
         outcomes.append(outcome)
-        on_outcome(outcome)
-    if complete and out.is_dir():
-        # documents kept aside (« x.modifie-a-la-main.docx ») have no territory's name
-        for extra in sorted(p for p in out.glob("*.docx")
-                            if p.name not in expected and NAME.fullmatch(p.stem)):
-            outcome = Outcome(extra.stem, extra, EXTRA)
-            outcomes.append(outcome)
-            on_outcome(outcome)
+    manifest.save()
     return outcomes
 
 
 def documents(outcomes: Iterable[Outcome]) -> list[Path]:
     """The documents a batch has in place (written or unchanged)."""
     return [o.target for o in outcomes if o.status in (WRITTEN, UNCHANGED)]
+
+
+# --- overview ------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    """One territory, as `qp list` shows it."""
+
+    name: str
+    path: Path
+    chef_de_file: str  # display names; « — » when still to complete
+    pilotage: str
+    to_complete: int
+    errors: int
+
+
+def overview(folder: Path) -> list[Row]:
+    rows = []
+    for checked in validate(territory_files(folder)):
+        territory = checked.territory
+        if territory is None:
+            rows.append(Row(checked.path.stem, checked.path, "", "", 0, len(checked.errors)))
+            continue
+        partner = programme.PARTNERS_SHORT.get(territory.chef_de_file, "—") \
+            if isinstance(territory.chef_de_file, str) else "—"
+        steering = programme.LOCAL_STEERING.get(territory.pilotage, "—") \
+            if isinstance(territory.pilotage, str) else "—"
+        rows.append(Row(checked.path.stem, checked.path, partner, steering,
+                        len(checked.warnings), 0))
+    return rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,8 +85,6 @@ _OS_ERRORS = {
 
 def describe_os_error(exc: OSError) -> str:
     """« plus de place sur le disque », « permission refusée »…"""
-    import errno
-
     name = errno.errorcode.get(exc.errno or 0, "")
     return _OS_ERRORS.get(name, exc.strerror or str(exc))
 

@@ -10,6 +10,7 @@ control characters refused where they stand, numbers only in plain decimal notat
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -160,8 +161,6 @@ def read_text(path: Path) -> str:
     before it is read, so a huge file costs nothing."""
     try:
         with open(path, "rb") as handle:
-            import os
-
             size = os.fstat(handle.fileno()).st_size
             if size > MAX_FILE_BYTES:
                 raise _too_large(path, size)

@@ -21,6 +21,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
 
+from filelock import FileLock, Timeout
+
 from .errors import QPError, describe_os_error
 
 MANIFEST = ".qp-manifest.json"
@@ -81,8 +83,6 @@ def prepare_folder(out: Path) -> None:
 def locked(out: Path, wait: float, on_wait: Callable[[], None]) -> Iterator[None]:
     """Hold the folder's lock for a whole run: wait at most `wait` seconds for another
     run to finish. The system releases the lock of a killed run."""
-    from filelock import FileLock, Timeout
-
     lock = FileLock(out / LOCK)
     try:
         try:
@@ -177,6 +177,9 @@ class Manifest:
 
     def settle(self, name: str, data: bytes) -> None:
         self.files[name] = [digest(data)]
+
+    def forget(self, name: str) -> None:
+        self.files.pop(name, None)
 
     def save(self) -> None:
         """Write the manifest if it changed (a run that writes nothing leaves it alone)."""

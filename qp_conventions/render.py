@@ -199,6 +199,15 @@ def _parser() -> MarkdownIt:
     return md
 
 
+@functools.lru_cache(maxsize=256)
+def _tokens(markdown: str) -> tuple:
+    """The parsed Markdown of a rendered part, kept for the process. Values are markers,
+    so territories whose data has the same shape (same branches of the model, as many
+    axes and operations) render the same Markdown: parsing is two fifths of a
+    document's time (benchmarks/bench.py), and a batch parses each shape once."""
+    return tuple(_parser().parse(markdown))
+
+
 _SENTENCE_END = (".", "!", "?")
 
 
@@ -246,7 +255,7 @@ def to_blocks(parts: list[str], values: list) -> list[Block]:
     signatures: Block | None = None
     column: list | None = None
     for part in parts:
-        for tok in _parser().parse(part):
+        for tok in _tokens(part):
             t = tok.type
             if t == "heading_open":
                 if tok.tag == "h1":  # the first is the document's title, the others open an annex

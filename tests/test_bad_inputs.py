@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, checkout_env
+from conftest import FIXTURES, ROOT, checkout_env
 from docx_text import paragraphs
 
 BAD = Path(__file__).resolve().parent / "bad_inputs"
@@ -276,13 +276,29 @@ def test_a_french_non_is_just_text(qp, tree):
     assert qp("validate", root / "t").code == 0
 
 
-@pytest.mark.parametrize("slug", ["../toulouse", "/etc/passwd", "toulouse/../../x", "Toulouse",
-                                  "toulouse.yaml", ""])
-def test_slugs_that_leave_the_territories_folder_are_refused(qp, tmp_path, slug):
-    result = qp("generate", slug, "-o", tmp_path / "out")
+@pytest.mark.parametrize("name, message", [
+    ("Toulouse", "nom de territoire « Toulouse » refusé"),
+    ("", "nom de territoire «  » refusé"),
+    ("../toulouse", "../toulouse : fichier introuvable"),
+    ("toulouse/../../x", "toulouse/../../x : fichier introuvable"),
+    ("/etc/passwd", "nom de fichier « passwd » refusé"),
+])
+def test_a_name_never_leaves_the_territories_folder(qp, tmp_path, name, message):
+    """A name is looked for in the territories folder only; a path is taken as written,
+    and must still be a territory file."""
+    result = qp("generate", name, "-t", ROOT / "territories", "-o", tmp_path / "out")
     assert result.code == 1
-    assert f"nom de territoire « {slug} » refusé" in result.err
+    assert message in result.err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_territory_is_named_or_given_by_its_path(qp, tmp_path):
+    for target in ("toulouse", "toulouse.yaml", str(ROOT / "territories" / "toulouse.yaml")):
+        result = qp("validate", target, "-t", ROOT / "territories")
+        assert result.code == 0, result.err
+        out = tmp_path / target.replace("/", "_")
+        assert qp("generate", target, "-t", ROOT / "territories", "-o", out).code == 0
+        assert (out / "toulouse.docx").is_file()
 
 
 def test_hand_edited_document_is_not_overwritten_without_force(qp, fictional, tmp_path):

@@ -39,7 +39,7 @@ def test_identical_bytes_across_processes_and_time_zones(tmp_path):
     for zone in ("UTC", "Pacific/Kiritimati"):
         subprocess.run([sys.executable, "-m", "qp_conventions", "generate", "toulouse",
                         "-t", str(ROOT / "territories"), "-o", str(tmp_path / zone.replace("/", "-"))],
-                       check=True, capture_output=True, env={**os.environ, "TZ": zone})
+                       check=True, capture_output=True, env=checkout_env(TZ=zone))
     assert ((tmp_path / "UTC" / "toulouse.docx").read_bytes()
             == (tmp_path / "Pacific-Kiritimati" / "toulouse.docx").read_bytes())
 
@@ -77,7 +77,10 @@ def test_check_names_missing_stale_and_extra_and_writes_nothing(qp, tmp_path):
     assert "out/toulouse.docx : périmé : serait réécrit" in result.out
     assert "out/laval.docx : absent : serait écrit" in result.out
     assert "out/ancien.docx : en trop : aucun territoire ne le produit" in result.out
-    assert "3 document(s) à régénérer sur 14" in result.out
+    assert "3 document(s) à mettre à jour sur 14 :" in result.out
+    # each with the command that resolves it
+    assert "  qp generate toulouse" in result.out and "  qp generate laval" in result.out
+    assert "  qp generate --all --prune" in result.out
     assert {p.name: p.read_bytes() for p in Path("out").iterdir()} == snapshot
 
 
@@ -93,8 +96,9 @@ def test_one_failing_territory_does_not_stop_the_others(qp, tmp_path):
     assert "arras.yaml" in result.err and "vouliez-vous dire « anru » ?" in result.err
     assert "arras : rien n'a été écrit" in result.err
     assert not Path("out/arras.docx").exists() and Path("out/roubaix.docx").exists()
-    # the errors come after the list of documents, together
-    assert result.err.index("erreur") > -1
+    # the list of documents names arras in its place; its errors come together, on stderr
+    assert "en erreur : out/arras.docx" in result.out.splitlines()[1]
+    assert result.err.splitlines()[-1] == "arras : rien n'a été écrit"
 
 
 def test_parallel_batch_gives_the_same_files(qp, tmp_path):
@@ -119,14 +123,15 @@ def test_killed_batch_leaves_old_or_new_files_only(tmp_path):
     territories, source = many_territories(tmp_path)
     out = tmp_path / "out"
     subprocess.run([sys.executable, "-m", "qp_conventions", "generate", "--all",
-                    "-t", str(territories), "-o", str(out)], check=True, capture_output=True)
+                    "-t", str(territories), "-o", str(out)], check=True, capture_output=True, env=checkout_env())
     old = (out / "t000.docx").read_bytes()
     for i in range(150):  # the data change: every document is to be rewritten
         (territories / f"t{i:03}.yaml").write_text(
             source.replace("exemplaires: 3", "exemplaires: 4"), encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", "qp_conventions", "generate", "--all", "--jobs", "1",
-         "-t", str(territories), "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+         "-t", str(territories), "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=checkout_env())
     deadline = time.time() + 60
     while time.time() < deadline and all(p.read_bytes() == old for p in out.glob("t*.docx")):
         time.sleep(0.005)
@@ -134,7 +139,7 @@ def test_killed_batch_leaves_old_or_new_files_only(tmp_path):
     process.wait()
     subprocess.run([sys.executable, "-m", "qp_conventions", "generate", "t000",
                     "-t", str(territories), "-o", str(tmp_path / "ref")], check=True,
-                   capture_output=True)
+                   capture_output=True, env=checkout_env())
     new = (tmp_path / "ref" / "t000.docx").read_bytes()
     contents = [p.read_bytes() for p in sorted(out.glob("t*.docx"))]
     assert len(contents) == 150
@@ -147,7 +152,7 @@ def test_killed_batch_leaves_old_or_new_files_only(tmp_path):
     # document, old or new, as its own (none is mistaken for a hand-edited one).
     result = subprocess.run([sys.executable, "-m", "qp_conventions", "generate", "--all",
                              "-t", str(territories), "-o", str(out)], capture_output=True,
-                            text=True, encoding="utf-8")
+                            text=True, encoding="utf-8", env=checkout_env())
     assert result.returncode == 0, result.stderr
     assert not list(out.glob(".*.tmp"))
     assert all(p.read_bytes() == new for p in out.glob("t*.docx"))
@@ -214,7 +219,7 @@ def test_ctrl_c_stops_the_batch_cleanly(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "qp_conventions", "generate", "--all", "-t", str(territories),
          "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        encoding="utf-8", start_new_session=True)
+        encoding="utf-8", start_new_session=True, env=checkout_env())
     deadline = time.time() + 60
     while time.time() < deadline and not list(out.glob("t*.docx")):
         time.sleep(0.005)
@@ -236,7 +241,7 @@ def test_on_a_terminal_a_progress_bar_then_the_summary(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "qp_conventions", "generate", "--all", "-t", str(territories),
          "-o", str(tmp_path / "out")], stdin=slave, stdout=slave, stderr=slave,
-        env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+        env=checkout_env(COLUMNS="100", TERM="xterm"))
     os.close(slave)
     output = b""
     while True:

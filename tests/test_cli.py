@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 
-from conftest import ROOT
+from conftest import ROOT, checkout_env
 
 PILOTS = {
     "toulouse", "aix-marseille-provence", "arras", "laval", "maubeuge-val-de-sambre",
@@ -49,8 +49,9 @@ def test_generate_all_writes_fourteen_documents(qp, tmp_path):
 
 def test_generate_needs_a_territory(qp):
     result = qp("generate")
-    assert result.code == 1
-    assert "indiquez au moins un territoire" in result.err
+    assert result.code == 2
+    assert ("erreur : indiquez des territoires (par exemple : qp generate toulouse) ou --all, "
+            "l'un ou l'autre") in result.err
 
 
 def test_generate_unknown_territory_suggests_the_nearest(qp):
@@ -61,20 +62,26 @@ def test_generate_unknown_territory_suggests_the_nearest(qp):
     assert "Traceback" not in result.err + result.out
 
 
-def test_generate_refuses_a_path_as_territory(qp, tmp_path):
-    result = qp("generate", "../toulouse", "-t", ROOT / "territories", "-o", "out")
-    assert result.code == 1
-    assert "nom de territoire « ../toulouse » refusé" in result.err
-    assert not (tmp_path / "out").exists()
+def test_generate_takes_a_territory_file_too(qp, tmp_path):
+    result = qp("generate", ROOT / "territories" / "laval.yaml", "-o", tmp_path / "out")
+    assert result.code == 0, result.err
+    assert (tmp_path / "out" / "laval.docx").is_file()
 
 
-def test_list_shows_lead_partner_steering_and_missing(qp):
-    result = qp("list", "-t", ROOT / "territories")
+def test_list_shows_one_line_per_territory_within_80_columns(qp, tree):
+    root = tree({"t/broken.yaml": "intercommunalite: [\n"})
+    shutil.copytree(ROOT / "territories", root / "t", dirs_exist_ok=True)
+    result = qp("list", "-t", "t")  # (the test runs in its own folder)
     assert result.code == 0
-    for slug in ("toulouse", "aix-marseille-provence", "saint-louis-la-reunion"):
-        assert slug in result.out
-    assert "Banque des" in result.out and "ANRU" in result.out
-    assert "chef de" in result.out  # what drafts miss
+    lines = result.out.splitlines()
+    assert lines[0].split() == ["Territoire", "Chef", "de", "file", "Pilotage", "À", "compléter"]
+    assert all(len(line) <= 80 for line in lines)
+    rows = {line.split()[0]: line for line in lines[1:]}
+    assert len(rows) == 15
+    assert rows["toulouse"].split()[1:] == ["Banque", "des", "Territoires", "Equipe", "projet", "3"]
+    assert rows["aix-marseille-provence"].split()[1:] == ["ANRU", "Coordonnateur", "3"]
+    assert rows["arras"].split()[1:] == ["—", "—", "11"]
+    assert rows["broken"].split(maxsplit=1)[1] == "1 erreur(s) : qp validate t/broken.yaml"
 
 
 def test_unknown_option_is_explained_in_french(qp):
@@ -101,7 +108,7 @@ def test_python_dash_m_works(tmp_path):
     import sys
 
     result = subprocess.run([sys.executable, "-m", "qp_conventions", "validate", str(ROOT / "territories")],
-                            capture_output=True, text=True, encoding="utf-8")
+                            capture_output=True, text=True, encoding="utf-8", env=checkout_env())
     assert result.returncode == 0, result.stderr
     assert "14 fichier(s) vérifié(s)" in result.stdout
 
@@ -118,7 +125,7 @@ def test_the_readme_example_is_a_valid_territory(qp, tmp_path):
 def test_wrong_option_value_is_explained_in_french(qp):
     result = qp("generate", "--all", "--jobs", "x")
     assert result.code == 2
-    assert "erreur : valeur invalide pour '--jobs' / '-j' : nombre entier attendu" in result.err
+    assert "erreur : valeur invalide pour --jobs / -j : nombre entier attendu" in result.err
 
 
 def test_two_files_for_one_territory_are_refused(qp, tree):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, checkout_env
 from test_word import PREFET, png, with_state
 
 HAVE_TOOLS = bool((shutil.which("soffice") or shutil.which("libreoffice")) and shutil.which("pdftotext"))
@@ -45,7 +45,7 @@ def pdfs(tmp_path_factory) -> tuple[Path, Path]:
         [sys.executable, "-m", "qp_conventions", "generate", "--all", "--pdf",
          "-t", str(territories), "-o", str(root / "out")],
         capture_output=True, text=True, encoding="utf-8",
-        env={**os.environ, "QP_SOFFICE": str(wrapper)}, timeout=600)
+        env=checkout_env(QP_SOFFICE=str(wrapper)), timeout=600)
     assert result.returncode == 0, result.stderr
     assert "4 PDF écrit(s)" in result.stdout
     return root / "out", log

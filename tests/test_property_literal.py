@@ -14,6 +14,11 @@ from docx_text import paragraphs
 from qp_conventions.core import build_document
 from qp_conventions.errors import InvalidTerritory
 from qp_conventions.french import capfirst
+from qp_conventions.loader import FORBIDDEN_CHARS
+
+# The refusals a text value may get: an invisible or control character, or nothing in it.
+REFUSALS = ("caractère de contrôle interdit", "caractère invisible", "caractère invalide",
+            "valeur vide")
 from qp_conventions.model import is_to_complete
 
 BASE = yaml.safe_load((FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8"))
@@ -64,9 +69,15 @@ def test_any_text_is_printed_literally_or_refused_with_its_location(tmp_path, fi
     try:
         document, _ = build_document(path)
     except InvalidTerritory as refused:
+        # refused only for what a territory file may not hold, and located
         assert refused.problems
         for problem in refused.problems:
-            assert problem.line is not None and problem.message
+            assert problem.line is not None
+            assert problem.message.startswith(REFUSALS), problem.message
+        written = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for part in field:
+            written = written[part]
+        assert FORBIDDEN_CHARS.search(written) or not written.strip()
         return
     # The value as the file says it (YAML folds some line breaks into spaces), with line
     # breaks as Word holds them and typographic apostrophes; a value that begins a
