@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import shutil
 
+import pytest
+
 from conftest import ROOT, checkout_env
 
 PILOTS = {
@@ -135,3 +137,41 @@ def test_two_files_for_one_territory_are_refused(qp, tree):
     assert result.code == 1
     assert f"deux fichiers pour le territoire « x » : {root / 't' / 'x.yaml'} et {root / 't' / 'x.yml'}" in result.err
     assert not (root / "out").exists()
+
+
+def test_qp_alone_shows_the_help(qp):
+    result = qp()
+    assert result.code == 0
+    assert result.out.startswith("Utilisation : qp [OPTIONS] COMMANDE [ARGUMENTS]...")
+    assert "Commandes :" in result.out and "erreur" not in result.err
+
+
+def test_version(qp):
+    from qp_conventions import __version__
+
+    result = qp("--version")
+    assert (result.code, result.out) == (0, f"qp-conventions {__version__}\n")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["valid"], "erreur : commande inconnue « valid » (vouliez-vous dire validate ?) : "
+                "validate, generate, list"),
+    (["list", "en-trop"], "erreur : argument(s) en trop : en-trop"),
+    (["generate", "--all=3"], "erreur : l'option --all ne prend pas de valeur"),
+    (["generate", "--jobs"], "erreur : l'option --jobs attend une valeur"),
+    (["generate", "--all", "--jobs", "65"],
+     "erreur : --jobs attend un nombre de processus entre 0 (automatique) et 64"),
+    (["generate", "toulouse", "--prune"],
+     "erreur : --prune demande --all : un document n'est en trop qu'au regard de tous les "
+     "territoires"),
+])
+def test_usage_mistakes_are_said_in_french_with_exit_code_2(qp, args, message):
+    result = qp(args[0], "-t", ROOT / "territories", *args[1:])
+    assert result.code == 2
+    assert message in result.err
+
+
+def test_a_code_in_capitals_gets_its_suggestion(qp, tree):
+    root = tree({"t/x.yaml": "intercommunalite: {nom: X, departements: [Nord]}\nchef_de_file: ANRU\n"})
+    result = qp("validate", root / "t")
+    assert "chef_de_file : valeur « ANRU » non reconnue (vouliez-vous dire « anru » ?)" in result.err

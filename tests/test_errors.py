@@ -111,3 +111,17 @@ def test_validate_reports_errors_of_every_file(qp, tree):
     assert "territories/a.yaml:" in result.err and "territories/b.yaml:" in result.err
     assert "département « Loirette » inconnu (vouliez-vous dire « Loiret » ?)" in result.err
     assert "3 fichier(s) vérifié(s) : 2 erreur(s)" in result.out
+
+
+def test_a_badly_written_date_does_not_hide_a_financing_that_does_not_add_up(qp, tree):
+    """Every problem of a file in one run, in the order of its lines: the rules between
+    fields still run on the parts that are valid on their own."""
+    content = broken("  date: 2021-10-15", "  date: 15/10/2021")
+    content = content.replace("        montant: 300000\n", "        montant: 299000\n", 1)
+    root = tree({"t/x.yaml": content})
+    result = qp("validate", root / "t" / "x.yaml")
+    assert result.code == 1
+    errors = [line.split(": erreur : ")[1] for line in result.err.splitlines() if ": erreur : " in line]
+    assert [e.split(" : ")[0] for e in errors] == ["signature.date", "annexe_3_operations[1].financements"]
+    lines = [int(line.split(":")[1]) for line in result.err.splitlines() if ": erreur : " in line]
+    assert lines == sorted(lines)
