@@ -293,9 +293,8 @@ class _Composer:
         self.path = path
         self.loader = loader  # a parser (events) and a resolver (implicit tags)
         self.problems: list[Problem] = []
-        self.anchors: dict[str, Node] = {}
+        self.anchors: dict[str, tuple[Node, tuple[int, int]]] = {}  # node, expanded size
         self.open_anchors: dict[str, Any] = {}  # anchors of collections not yet closed
-        self.sizes: dict[int, tuple[int, int]] = {}  # node -> (values, characters) expanded
 
     def compose(self) -> Node | None:
         loader = self.loader
@@ -311,46 +310,69 @@ class _Composer:
         return root
 
     def _document(self) -> Node:
+        """The document's root. Each collection being read is on a stack with its anchor,
+        the key awaiting its value (in a mapping), and the size of what it holds so far,
+        aliases counted as what they expand to: the bounds hold while reading."""
         loader = self.loader
-        # each open collection, its anchor, and for a mapping the key awaiting its value
-        stack: list[list] = []
+        stack: list[list] = []  # [node, anchor, pending key, values, characters]
         while True:
             event = loader.get_event()
-            if isinstance(event, AliasEvent):
-                node = self._alias(event)
-            elif isinstance(event, ScalarEvent):
-                self._new_anchor(event)
+            kind = type(event)
+            if kind is ScalarEvent:
                 tag = event.tag
                 if tag is None or tag == "!":
-                    tag = loader.resolve(ScalarNode, event.value, event.implicit)
+                    # a quoted scalar is text; only a plain one may be a number, a date…
+                    tag = loader.resolve(ScalarNode, event.value, event.implicit) \
+                        if event.implicit[0] else _STR
+                else:
+                    self._plain_tag(tag, event.start_mark)
                 node = ScalarNode(tag, event.value, event.start_mark, event.end_mark,
                                   style=event.style)
-                self._completed(node, event.anchor)
-            elif isinstance(event, (SequenceStartEvent, MappingStartEvent)):
-                self._new_anchor(event)
-                kind = SequenceNode if isinstance(event, SequenceStartEvent) else MappingNode
+                size = (1, len(event.value))
+                if event.anchor is not None:
+                    self._anchored(event, node, size)
+            elif kind is AliasEvent:
+                node, size = self._alias(event)
+            elif kind is SequenceStartEvent or kind is MappingStartEvent:
+                node_kind = SequenceNode if kind is SequenceStartEvent else MappingNode
                 tag = event.tag
                 if tag is None or tag == "!":
-                    tag = loader.resolve(kind, None, event.implicit)
-                node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+                    tag = loader.resolve(node_kind, None, event.implicit)
+                else:
+                    self._plain_tag(tag, event.start_mark)
                 if event.anchor is not None:
+                    self._new_anchor(event)
                     self.open_anchors[event.anchor] = event.start_mark
-                stack.append([node, event.anchor, None])
+                stack.append([node_kind(tag, [], event.start_mark, None,
+                                        flow_style=event.flow_style), event.anchor, None, 1, 0])
                 if len(stack) > MAX_DEPTH:
                     raise _Refused(event.start_mark,
                                    f"imbrication trop profonde (plus de {MAX_DEPTH} niveaux de "
                                    "listes et de rubriques ; un fichier de territoire en a 5) : "
                                    "fichier refusé")
                 continue
-            else:  # end of a sequence or mapping
-                node, anchor, _ = stack.pop()
+            else:  # the end of a sequence or a mapping
+                node, anchor, _, values, chars = stack.pop()
                 node.end_mark = event.end_mark
+                if isinstance(node, MappingNode):
+                    self._check_keys(node)
+                size = (values, chars)
                 if anchor is not None:
                     del self.open_anchors[anchor]
-                self._completed(node, anchor)
+                    self._anchored(event, node, size, anchor)
             if not stack:
                 return node
             parent = stack[-1]
+            parent[3] += size[0]
+            parent[4] += size[1]
+            if parent[3] > MAX_EXPANDED_NODES:
+                raise _Refused(parent[0].start_mark,
+                               f"structure démesurée (plus de {MAX_EXPANDED_NODES} valeurs une "
+                               "fois les alias développés) : fichier refusé")
+            if parent[4] > MAX_EXPANDED_CHARS:
+                raise _Refused(parent[0].start_mark,
+                               f"texte démesuré (plus de {MAX_EXPANDED_CHARS} caractères une "
+                               "fois les alias développés) : fichier refusé")
             if isinstance(parent[0], SequenceNode):
                 parent[0].value.append(node)
             elif parent[2] is None:
@@ -359,7 +381,7 @@ class _Composer:
                 parent[0].value.append((parent[2], node))
                 parent[2] = None
 
-    def _alias(self, event) -> Node:
+    def _alias(self, event) -> tuple[Node, tuple[int, int]]:
         if event.anchor in self.open_anchors:
             line = self.open_anchors[event.anchor].line + 1
             raise _Refused(event.start_mark,
@@ -373,41 +395,22 @@ class _Composer:
 
     def _new_anchor(self, event) -> None:
         anchor = event.anchor
-        if anchor is not None and (anchor in self.anchors or anchor in self.open_anchors):
+        if anchor in self.anchors or anchor in self.open_anchors:
             raise _Refused(event.start_mark, f"ancre « &{anchor} » définie deux fois : "
                                              "donnez-leur des noms différents")
 
-    def _completed(self, node: Node, anchor: str | None) -> None:
-        """Check a finished node and bound the size of what it expands to."""
-        if node.tag not in _PLAIN_TAGS:
-            raise _Refused(node.start_mark,
-                           f"balise YAML « {node.tag.replace(_YAML_TAG, '!!')} » refusée : un "
-                           "fichier de territoire ne contient que des textes, nombres, dates, "
-                           "listes et rubriques")
-        if isinstance(node, ScalarNode):
-            size = (1, len(node.value))
-        else:
-            children = (node.value if isinstance(node, SequenceNode)
-                        else [n for pair in node.value for n in pair])
-            values, chars = 1, 0
-            for child in children:
-                child_values, child_chars = self.sizes[id(child)]
-                values += child_values
-                chars += child_chars
-            size = (values, chars)
-            if isinstance(node, MappingNode):
-                self._check_keys(node)
-        if size[0] > MAX_EXPANDED_NODES:
-            raise _Refused(node.start_mark,
-                           f"structure démesurée (plus de {MAX_EXPANDED_NODES} valeurs une fois "
-                           "les alias développés) : fichier refusé")
-        if size[1] > MAX_EXPANDED_CHARS:
-            raise _Refused(node.start_mark,
-                           f"texte démesuré (plus de {MAX_EXPANDED_CHARS} caractères une fois "
-                           "les alias développés) : fichier refusé")
-        self.sizes[id(node)] = size
-        if anchor is not None:
-            self.anchors[anchor] = node
+    def _anchored(self, event, node: Node, size: tuple[int, int], anchor: str | None = None) -> None:
+        """Remember an anchored node, and what it expands to, for its aliases."""
+        if anchor is None:  # a scalar, complete as soon as it is read
+            self._new_anchor(event)
+            anchor = event.anchor
+        self.anchors[anchor] = (node, size)
+
+    def _plain_tag(self, tag: str, mark) -> None:
+        if tag not in _PLAIN_TAGS:
+            raise _Refused(mark, f"balise YAML « {tag.replace(_YAML_TAG, '!!')} » refusée : un "
+                                 "fichier de territoire ne contient que des textes, nombres, "
+                                 "dates, listes et rubriques")
 
     def _check_keys(self, node: MappingNode) -> None:
         seen: dict[str, Node] = {}
