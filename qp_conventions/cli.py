@@ -6,6 +6,7 @@ prints what it returns; `main` maps every error to its exit code (see the README
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -14,7 +15,7 @@ import typer
 
 from . import __version__
 from .cli_french import FrenchCommand, FrenchGroup, UnknownCommand, usage_error
-from .errors import Problem, QPError, UsageError
+from .errors import Problem, QPError, UsageError, describe_os_error
 from .screen import Progress, say
 
 # `core` (pydantic, Jinja2, Markdown, lxml: 0.7 s of imports) is imported by the commands
@@ -30,8 +31,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+# (readable=False: qp itself says in French what is wrong with a folder)
 TERRITORIES = typer.Option(Path("territories"), "--territories", "-t", metavar="DOSSIER",
-                           show_default=False,
+                           show_default=False, readable=False,
                            help="Dossier des fichiers de territoire (par défaut : territories).")
 TARGETS_HELP = ("noms de territoires (toulouse), fichiers ou dossiers ; par défaut tout le "
                 "dossier des territoires")
@@ -87,6 +89,7 @@ def generate(
                               help="Génère tous les territoires du dossier."),
     territories: Path = TERRITORIES,
     out: Path = typer.Option(Path("out"), "--out", "-o", metavar="DOSSIER", show_default=False,
+                             readable=False,
                              help="Dossier où écrire les documents (par défaut : out)."),
     check: bool = typer.Option(False, "--check", show_default=False,
                                help="N'écrit rien : dit ce que la génération changerait (code 1)."),
@@ -198,14 +201,42 @@ def list_(territories: Path = TERRITORIES) -> None:
                 f"{row.to_complete or 'rien'}")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, a CI job cancelled): the same clean stop as Ctrl-C, exit code 143."""
+
+
+_terminated: list[bool] = []  # (typer turns any interruption into exit code 130)
+
+
+def _terminate(signum, frame) -> None:
+    _terminated.append(True)
+    raise Terminated
+
+
 def main() -> None:
     """Entry point: runs the app and maps every outcome to an exit code."""
-    for stream in (sys.stdout, sys.stderr):  # « », accents, narrow no-break spaces
-        if not stream.isatty() and hasattr(stream, "reconfigure"):  # (Windows: cp1252)
-            stream.reconfigure(encoding="utf-8", errors="replace")
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:  # closed by the caller (`qp … >&-`): its messages go nowhere
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
+        elif hasattr(stream, "reconfigure"):
+            # « », accents, narrow no-break spaces: UTF-8 when redirected (a Windows log
+            # would be cp1252), and never a crash on a terminal that cannot show them
+            stream.reconfigure(errors="replace", **({} if stream.isatty() else {"encoding": "utf-8"}))
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        code = _run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    sys.exit(code)
+
+
+def _run() -> int:
     try:
         # Without standalone mode click hands back the exit code instead of exiting.
         code = typer.main.get_command(app).main(prog_name="qp", standalone_mode=False)
+        if code == 130:  # typer's own way of saying Ctrl-C
+            raise KeyboardInterrupt
     except typer.Exit as exc:
         code = exc.exit_code
     except QPError as exc:
@@ -218,8 +249,14 @@ def main() -> None:
         say((f"erreur : {usage_error(exc, sys.argv)}", "red"), err=True)
         say("Essayez « qp --help » pour l'aide.", err=True)
         code = 2
-    except (KeyboardInterrupt, typer.Abort):
-        code = 130
+    except (KeyboardInterrupt, typer.Abort) as exc:
+        say(("interrompu : les documents déjà écrits sont complets, les autres n'ont pas "
+             "été touchés", "red"), err=True)
+        code = 143 if isinstance(exc, Terminated) or _terminated else 130
+    except OSError as exc:  # the machine refused a file or a folder: not a bug of qp's
+        where = f"{exc.filename} : " if exc.filename else ""
+        say((f"erreur : {where}{describe_os_error(exc)}", "red"), err=True)
+        code = 1
     except Exception as exc:  # a bug, never passed off as the user's error
         if os.environ.get("QP_DEBUG"):
             raise
@@ -227,7 +264,4 @@ def main() -> None:
              f"{type(exc).__name__}: {exc}", "red"), err=True)
         say("Relancez avec QP_DEBUG=1 pour le détail.", err=True)
         code = 70
-    if code == 130:  # Ctrl-C
-        say(("interrompu : les documents déjà écrits sont complets, les autres n'ont pas "
-             "été touchés", "red"), err=True)
-    sys.exit(code if isinstance(code, int) else 0)
+    return code if isinstance(code, int) else 0

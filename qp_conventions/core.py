@@ -15,6 +15,7 @@ import difflib
 import multiprocessing
 import os
 import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -25,9 +26,9 @@ from . import pdf as pdf_copies
 from . import programme
 from .docx import load_reference, write_docx
 from .errors import InvalidTerritory, Problem, QPError, UsageError, describe_os_error
-from .loader import EXTENSIONS, NAME, name_problem
-from .output import (HAND_EDITED, Manifest, keep_aside, locked, prepare_folder,
-                     remove_leftovers, write_atomic)
+from .loader import EXTENSIONS, NAME, SAYS_YAML, name_problem
+from .output import (HAND_EDITED, ChangedMeanwhile, Manifest, keep_aside, locked,
+                     prepare_folder, remove_leftovers, write_atomic)
 from .render import environment, render_blocks, templates_dir
 from .validate import Checked, check_file
 
@@ -42,11 +43,12 @@ GROUP = 16  # documents written between two saves of the manifest
 # --- finding territory files ---------------------------------------------------------
 
 def territory_files(folder: Path) -> list[Path]:
-    """The territory files of a folder, sorted. A file whose name breaks the naming rule
-    is kept: validation reports it."""
+    """The territory files of a folder, sorted: every entry whose name says YAML. One that
+    breaks the naming rule, or is not a plain file (a broken link, a folder), is kept:
+    validation reports it, rather than the batch silently counting one territory less."""
     if not folder.is_dir():
         raise QPError(f"{folder} : dossier introuvable")
-    found = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXTENSIONS and p.is_file())
+    found = sorted(p for p in folder.iterdir() if SAYS_YAML.search(p.name))
     return _distinct(found)
 
 
@@ -61,11 +63,11 @@ def find(targets: list[str], territories: Path) -> list[Path]:
         elif path.is_dir():
             found += territory_files(path)
         elif path.suffix.lower() in EXTENSIONS or os.sep in target or "/" in target:
-            if not path.is_file() and path.name == target and (territories / target).is_file():
+            if not path.exists() and path.name == target and (territories / target).exists():
                 path = territories / target  # « toulouse.yaml »: the territories folder's
-            if not path.is_file():
+            if not path.exists():
                 raise QPError(f"{path} : fichier introuvable")
-            found.append(path)
+            found.append(path)  # (validation says if it is not a plain file)
         else:
             found.append(_by_name(territories, target))
     return _distinct(found)
@@ -148,7 +150,7 @@ def _build_all(paths: list[Path], jobs: int) -> Iterator[Built]:
     # fork shares what this process has already imported and loaded; elsewhere spawn
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     if jobs == 0:
-        size = sum(p.stat().st_size for p in paths)
+        size = sum(p.stat().st_size for p in paths if p.is_file())
         jobs = min(os.cpu_count() or 1, 4) if size >= PARALLEL_FROM_BYTES[method] else 1
     jobs = min(jobs, len(paths))
     if jobs <= 1:
@@ -158,28 +160,45 @@ def _build_all(paths: list[Path], jobs: int) -> Iterator[Built]:
         load_reference(templates_dir() / "reference.docx")
         environment(templates_dir())
     context = multiprocessing.get_context(method)
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                               initializer=_leave_interrupts_to_the_batch)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_setup)
+    try:  # the workers start here, at the first task
+        results = pool.map(_build, paths, chunksize=max(1, len(paths) // (jobs * 8)))
+    except (OSError, RuntimeError):
+        # The system refused a process or a thread (a limit on processes): stop the
+        # workers that did start, or the interpreter would wait for them forever, and
+        # build here.
+        _stop_workers(pool, started=False)
+        yield from map(_build, paths)
+        return
     try:
-        try:  # the workers start here, at the first task
-            results = pool.map(_build, paths, chunksize=max(1, len(paths) // (jobs * 8)))
-        except OSError:
-            # The system refused a process (a limit on processes): stop the workers that
-            # did start, or the interpreter would wait for them forever, and build here.
-            for worker in multiprocessing.active_children():
-                worker.terminate()
-                worker.join()
-            yield from map(_build, paths)
-            return
         yield from results
-    finally:  # done, or interrupted (Ctrl-C): the documents not yet built are not
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # interrupted (Ctrl-C), or the batch stopped reading
+        _stop_workers(pool)  # they only build: nothing they hold needs to be kept
+        raise
+    pool.shutdown(wait=True)
 
 
-def _leave_interrupts_to_the_batch() -> None:
-    """In a worker: Ctrl-C stops the batch, which stops the workers (they would each
-    print their own interruption otherwise)."""
+def _stop_workers(pool: ProcessPoolExecutor, started: bool = True) -> None:
+    """Stop the workers now; then, if the pool had started, let its own thread finish
+    (it would otherwise write to a closed pipe as the interpreter exits)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in multiprocessing.active_children():
+        worker.kill()  # (SIGKILL: a worker that is still starting cannot delay it)
+        worker.join()
+    if started:
+        pool.shutdown(wait=True)
+
+
+def _worker_setup() -> None:
+    """In a worker: Ctrl-C stops the batch, which stops the workers (each would print its
+    own interruption otherwise); on Linux, a worker ends with the batch even if the batch
+    is killed (SIGKILL), instead of waiting forever for work."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _check_jobs(jobs: int) -> None:
@@ -334,6 +353,13 @@ def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False
     _check_jobs(jobs)
     outcomes: list[Outcome] = []
     cleaned = False
+    waited: list[bool] = []
+
+    def on_wait_once() -> None:  # (the lock is taken once per group of documents)
+        if not waited:
+            waited.append(True)
+            on_wait()
+
     built_all = _build_all(paths, jobs)
     while group := list(islice(built_all, GROUP)):
         if all(built.data is None for built in group):
@@ -341,24 +367,29 @@ def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False
                             errors=b.errors) for b in group]
         else:
             prepare_folder(out)
-            with locked(out, wait, on_wait):
+            with locked(out, wait, on_wait_once):
                 if not cleaned:  # what killed runs left, now that none is running
                     remove_leftovers(out)
                     pdf_copies.remove_abandoned_work(out)
                     cleaned = True
-                done = _write_group(group, out, force)
+                try:
+                    done = _write_group(group, out, force)
+                except Unsettled as unsettled:
+                    for outcome in unsettled.done:
+                        on_outcome(outcome)
+                    raise
         for outcome in done:
             on_outcome(outcome)
         outcomes.extend(done)
     if prune and out.is_dir():
-        with locked(out, wait, on_wait):
+        with locked(out, wait, on_wait_once):
             done = _prune(out, {f"{p.stem}.docx" for p in paths})
         for outcome in done:
             on_outcome(outcome)
         outcomes.extend(done)
     batch = Batch(outcomes)
     if pdf and documents(outcomes):
-        with locked(out, wait, on_wait):
+        with locked(out, wait, on_wait_once):
             try:
                 batch.pdfs = pdf_copies.convert(documents(outcomes), out)
             except QPError as exc:
@@ -379,14 +410,22 @@ def _write_group(group: list[Built], out: Path, force: bool) -> list[Outcome]:
             # a hand-edited file is kept aside: only the new content will be ours
             manifest.expect(outcome.target.name,
                             None if outcome.status == EDITED else current, built.data)
-            writing.append((built, outcome))
+            writing.append((built, outcome, current))
     if writing:
-        manifest.save()  # first accept both contents: a kill now leaves either
-    for built, outcome in writing:
+        try:  # first accept both contents: a kill now leaves either
+            manifest.save()
+        except QPError as exc:
+            raise QPError(f"{exc} : les documents de ce groupe n'ont pas été écrits") from None
+    for built, outcome, current in writing:
         try:
             if outcome.status == EDITED:
                 outcome.backup = keep_aside(outcome.target)
-            write_atomic(outcome.target, built.data)
+                current = None
+            # a document saved in Word since it was read is never replaced
+            write_atomic(outcome.target, built.data, unless_changed_from=current or b"")
+        except ChangedMeanwhile as exc:
+            outcome.status, outcome.errors = EDITED, [Problem(outcome.target, None, None, "", str(exc))]
+            continue
         except QPError as exc:  # Word holds the file
             outcome.status, outcome.errors = FAILED, [Problem(outcome.target, None, None, "", str(exc))]
             continue
@@ -396,8 +435,22 @@ def _write_group(group: list[Built], out: Path, force: bool) -> list[Outcome]:
             continue
         outcome.status = WRITTEN
         manifest.settle(outcome.target.name, built.data)
-    manifest.save()
-    return [outcome for _, outcome, _ in planned]
+    done = [outcome for _, outcome, _ in planned]
+    try:
+        manifest.save()
+    except QPError as exc:  # the documents are written, and the saved manifest accepts them
+        raise Unsettled(done, f"{exc} : les documents de ce groupe sont écrits, et reconnus "
+                              "comme ceux de qp ; relancez qp generate une fois de la place "
+                              "faite") from None
+    return done
+
+
+class Unsettled(QPError):
+    """A group was written but the manifest could not be saved afterwards."""
+
+    def __init__(self, done: list[Outcome], message: str):
+        super().__init__(message)
+        self.done = done
 
 
 def _prune(out: Path, produced: set[str]) -> list[Outcome]:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from yaml.events import (AliasEvent, MappingEndEvent, MappingStartEvent, ScalarE
                          SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import InvalidTerritory, Problem, field_path
+from .errors import InvalidTerritory, Problem, describe_os_error, field_path
 
 MAX_FILE_BYTES = 1024 * 1024
 # A real territory file nests 5 levels (annexe_3_operations → operation → financements →
@@ -36,14 +37,22 @@ MAX_NUMBER_CHARS = 30
 
 # Characters Word cannot hold (XML 1.0 forbids them) or that hide what a contract says.
 _CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
-_INVALID = "\ud800-\udfff\ufffe\uffff"
+_INVALID = "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_INVISIBLE = "\u200b-\u200d\u2060\ufeff\u2028\u2029"
+# Unicode's format characters (category Cf), invisible by definition, and the invisible
+# fillers and variation selectors a copy and paste brings along.
+_INVISIBLE = ("\u00ad\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200d"
+              "\u2060-\u2064\u206a-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+              "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+              "\U000e0001\U000e0020-\U000e007f"
+              "\u034f\u115f\u1160\u3164\uffa0\ufe00-\ufe0f\U000e0100-\U000e01ef"
+              "\u2028\u2029")
 FORBIDDEN_CHARS = re.compile(f"[{_CONTROL}{_INVALID}{_BIDI}{_INVISIBLE}]")
 
 _INVISIBLE_NAMES = {
-    "\u200b": "espace sans largeur", "\u200c": "antiliant sans largeur",
-    "\u200d": "liant sans largeur", "\u2060": "gluon de mots", "\ufeff": "indicateur d'ordre des octets",
+    "\u00ad": "trait d'union conditionnel", "\u200b": "espace sans largeur",
+    "\u200c": "antiliant sans largeur", "\u200d": "liant sans largeur",
+    "\u2060": "gluon de mots", "\ufeff": "indicateur d'ordre des octets",
     "\u2028": "séparateur de ligne", "\u2029": "séparateur de paragraphe",
 }
 
@@ -58,9 +67,10 @@ def forbidden_message(char: str) -> str:
         return (f"caractère invisible {code} interdit : il change le sens d'affichage du texte "
                 "(le document montrerait les lettres dans un autre ordre que le fichier) : "
                 "supprimez-le")
-    if char in _INVISIBLE_NAMES:
-        return (f"caractère invisible {code} ({_INVISIBLE_NAMES[char]}) interdit, souvent issu "
-                "d'un copier-coller : supprimez-le")
+    if re.match(f"[{_INVISIBLE}]", char):
+        name = f" ({_INVISIBLE_NAMES[char]})" if char in _INVISIBLE_NAMES else ""
+        return (f"caractère invisible {code}{name} interdit, souvent issu d'un copier-coller : "
+                "supprimez-le")
     return f"caractère invalide {code} (il ne correspond à aucune lettre) : supprimez-le"
 
 
@@ -76,13 +86,18 @@ def suggested_name(name: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "-", ascii_name).strip("-_")[:80] or "territoire"
 
 
+SAYS_YAML = re.compile(r"\.ya?ml", re.IGNORECASE)  # a name a person meant for YAML
+
+
 def name_problem(path: Path) -> str | None:
     """Why a territory file's name is refused, or None."""
     if path.suffix in EXTENSIONS and NAME.fullmatch(path.stem):
         return None
+    meant = SAYS_YAML.search(path.name)
+    base = path.name[:meant.start()] if meant else path.stem
     return (f"nom de fichier « {path.name} » refusé : le nom d'un territoire s'écrit en "
             "minuscules sans accents, chiffres, « - » et « _ », avec l'extension .yaml : "
-            f"renommez-le « {suggested_name(path.stem)}.yaml »")
+            f"renommez-le « {suggested_name(base)}.yaml »")
 
 
 @dataclass
@@ -91,6 +106,21 @@ class LoadedFile:
     data: Any  # plain data; None where a value could not be read (see problems)
     root: Node
     problems: list[Problem]  # values that could not be read; the rest of the file is usable
+    _keys: dict = field(default_factory=dict, repr=False)  # mapping -> {key: (key, value)}
+
+    def _entry(self, node: Node, part: Any) -> tuple[Node | None, Node | None]:
+        """The key and value nodes at `part` (a key or a position) of `node`. A mapping
+        is indexed once: locating thousands of problems stays linear."""
+        if isinstance(node, MappingNode) and isinstance(part, str):
+            if id(node) not in self._keys:
+                self._keys[id(node)] = {}
+                for key, value in node.value:
+                    if isinstance(key, ScalarNode):
+                        self._keys[id(node)].setdefault(key.value, (key, value))
+            return self._keys[id(node)].get(part, (None, None))
+        if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            return None, node.value[part]
+        return None, None
 
     def position(self, loc: tuple, key: bool = False) -> tuple[int, int]:
         """1-based line and column of a path of keys and indexes. A block (mapping or
@@ -99,11 +129,10 @@ class LoadedFile:
         missing key) by the key of the deepest block that exists."""
         node, key_of_node = self.root, None
         for part in loc:
-            child = _child(node, part)
+            key_of_child, child = self._entry(node, part)
             if child is None:
                 break
-            key_of_node = key_node(node, part) if isinstance(part, str) else None
-            node = child
+            key_of_node, node = key_of_child, child
         use_key = key_of_node is not None and (key or not isinstance(node, ScalarNode))
         target = key_of_node if use_key else node
         return target.start_mark.line + 1, target.start_mark.column + 1
@@ -113,29 +142,10 @@ class LoadedFile:
         boolean, a number or a date), or None."""
         node = self.root
         for part in loc:
-            node = _child(node, part)
+            node = self._entry(node, part)[1]
             if node is None:
                 return None
         return node.value if isinstance(node, ScalarNode) else None
-
-
-def _child(node: Node, part: Any) -> Node | None:
-    if isinstance(node, MappingNode) and isinstance(part, str):
-        for key, value in node.value:
-            if isinstance(key, ScalarNode) and key.value == part:
-                return value
-    if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-        return node.value[part]
-    return None
-
-
-def key_node(node: Node, key: str) -> Node | None:
-    """The key's own node in a mapping (to point at an unknown key rather than its value)."""
-    if isinstance(node, MappingNode):
-        for k, _ in node.value:
-            if isinstance(k, ScalarNode) and k.value == key:
-                return k
-    return None
 
 
 def _problem(path: Path, message: str, line: int | None = None, column: int | None = None,
@@ -160,17 +170,21 @@ def read_text(path: Path) -> str:
     (NFC: « é » typed as « e » + accent on macOS is the same « é »). Its size is checked
     before it is read, so a huge file costs nothing."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # never open a FIFO or /dev/zero
+            raise InvalidTerritory([_problem(
+                path, "ce n'est pas un fichier ordinaire (un dossier, un périphérique, un "
+                      "tube…) : un territoire s'écrit dans un fichier .yaml")])
         with open(path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > MAX_FILE_BYTES:
                 raise _too_large(path, size)
             raw = handle.read(MAX_FILE_BYTES + 1)  # the size may have lied (a growing file)
     except FileNotFoundError:
-        raise InvalidTerritory([_problem(path, "fichier introuvable")]) from None
-    except IsADirectoryError:
-        raise InvalidTerritory([_problem(path, "c'est un dossier, pas un fichier")]) from None
+        why = "lien vers un fichier qui n'existe pas" if path.is_symlink() else "fichier introuvable"
+        raise InvalidTerritory([_problem(path, why)]) from None
     except OSError as exc:
-        raise InvalidTerritory([_problem(path, f"lecture impossible ({exc.strerror})")]) from None
+        raise InvalidTerritory([_problem(path, f"lecture impossible ({describe_os_error(exc)})")]) \
+            from None
     if len(raw) > MAX_FILE_BYTES:
         raise _too_large(path, len(raw))
     try:
@@ -224,6 +238,13 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     if "expected <block end>" in problem or "did not find expected" in problem:
         return ("structure incohérente : alignez les clés de même niveau, et mettez entre "
                 "guillemets une valeur qui contient des guillemets, crochets ou deux-points")
+    if "mapping keys are not allowed here" in problem:
+        return ("« ? » inattendu : une valeur qui commence par « ? » s'écrit entre guillemets")
+    if "sequence entries are not allowed here" in problem:
+        return ("« - » inattendu : une liste commence à la ligne suivante (« - … » sous la clé, "
+                "indenté), ou mettez la valeur entre guillemets")
+    if "incompatible YAML document" in problem or "found duplicate YAML directive" in problem:
+        return "en-tête « %YAML » non reconnu : retirez cette ligne"
     if "found character" in problem and "cannot start any token" in problem:
         char = problem.split("'")[1] if "'" in problem else "?"
         return f"caractère « {char} » inattendu en début de valeur : mettez la valeur entre guillemets"
@@ -325,7 +346,7 @@ class _Composer:
                     tag = loader.resolve(ScalarNode, event.value, event.implicit) \
                         if event.implicit[0] else _STR
                 else:
-                    self._plain_tag(tag, event.start_mark)
+                    self._plain_tag(tag, event.start_mark, "scalar")
                 node = ScalarNode(tag, event.value, event.start_mark, event.end_mark,
                                   style=event.style)
                 size = (1, len(event.value))
@@ -339,7 +360,8 @@ class _Composer:
                 if tag is None or tag == "!":
                     tag = loader.resolve(node_kind, None, event.implicit)
                 else:
-                    self._plain_tag(tag, event.start_mark)
+                    self._plain_tag(tag, event.start_mark,
+                                    "seq" if kind is SequenceStartEvent else "map")
                 if event.anchor is not None:
                     self._new_anchor(event)
                     self.open_anchors[event.anchor] = event.start_mark
@@ -406,11 +428,17 @@ class _Composer:
             anchor = event.anchor
         self.anchors[anchor] = (node, size)
 
-    def _plain_tag(self, tag: str, mark) -> None:
+    def _plain_tag(self, tag: str, mark, kind: str) -> None:
+        """An explicit tag is one of YAML's plain kinds, and says what the node is."""
+        shown = tag.replace(_YAML_TAG, "!!")
         if tag not in _PLAIN_TAGS:
-            raise _Refused(mark, f"balise YAML « {tag.replace(_YAML_TAG, '!!')} » refusée : un "
-                                 "fichier de territoire ne contient que des textes, nombres, "
-                                 "dates, listes et rubriques")
+            raise _Refused(mark, f"balise YAML « {shown} » refusée : un fichier de territoire "
+                                 "ne contient que des textes, nombres, dates, listes et "
+                                 "rubriques")
+        collection = tag in (_YAML_TAG + "seq", _YAML_TAG + "map")
+        if collection != (kind != "scalar") or (collection and not tag.endswith(kind)):
+            raise _Refused(mark, f"balise YAML « {shown} » contraire à la valeur qui la suit : "
+                                 "retirez-la")
 
     def _check_keys(self, node: MappingNode) -> None:
         seen: dict[str, Node] = {}
@@ -480,12 +508,15 @@ def _build(path: Path, constructor: SafeConstructor, node: Node, problems: list[
             return None
     try:
         return constructor.construct_object(node, deep=True)
-    except (ValueError, OverflowError, yaml.YAMLError):
+    except Exception:  # noqa: BLE001 — PyYAML's constructors fail in many ways on odd values
+        if node.tag == _YAML_TAG + "timestamp":
+            why = ("date impossible : écrivez une date AAAA-MM-JJ existante, ou mettez le "
+                   "texte entre guillemets")
+        else:
+            why = (f"ne peut être lue comme « {node.tag.replace(_YAML_TAG, '!!')} » : retirez "
+                   "la balise, ou corrigez la valeur")
         problems.append(Problem(path, node.start_mark.line + 1, node.start_mark.column + 1,
-                                field_path(loc),
-                                f"valeur « {node.value} » illisible (date impossible ?) : "
-                                "écrivez une date AAAA-MM-JJ existante, ou mettez le texte "
-                                "entre guillemets"))
+                                field_path(loc), f"valeur « {node.value} » illisible ({why})"))
         return None
 
 
@@ -493,11 +524,16 @@ def load_territory_file(path: Path) -> LoadedFile:
     text = read_text(path)
     try:
         root, problems = _compose(path, text, _FAST_LOADER)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, OverflowError):
         try:
             root, problems = _compose(path, text, yaml.SafeLoader)
         except yaml.YAMLError as exc:
             raise InvalidTerritory([_syntax_problem(path, text, exc)]) from None
+        except (ValueError, OverflowError):  # an escape beyond Unicode (« \U00110000 »)
+            raise InvalidTerritory([_problem(
+                path, "code de caractère impossible dans un texte entre guillemets (« \\U… » "
+                      "au-delà de Unicode) : corrigez-le, ou mettez le texte entre guillemets "
+                      "simples")]) from None
     if root is None:
         raise InvalidTerritory([_problem(path, "fichier vide : il doit décrire un territoire "
                                                "(voir l'exemple commenté du README)", 1, 1)])

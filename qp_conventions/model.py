@@ -50,7 +50,8 @@ def is_to_complete(value: Any) -> bool:
     if not isinstance(value, str) or len(value) > 24 or value.lstrip()[:1] not in "aAàÀ":
         return False  # (cheap test first: this runs on every text of every territory)
     folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
-    return " ".join(folded.replace("_", " ").split()) == "a completer"
+    return " ".join(folded.replace("_", " ").replace("-", " ").rstrip(" .!…").split()) \
+        == "a completer"
 
 
 TO_COMPLETE = object()  # the default of a fact that is missing when left out
@@ -101,11 +102,21 @@ def Code(choices: dict[str, str], title: str, absent: Any = _REQUIRED, signer: s
     return _field(Literal[tuple(choices)], title, absent, choices, signer)
 
 
+def _shown(value: Any) -> str:
+    """A value as a message quotes it: its text, or what kind of thing it is."""
+    if value is None:
+        return "vide"
+    if isinstance(value, (list, dict)):
+        return "une liste" if isinstance(value, list) else "une rubrique"
+    return f"« {value} »"
+
+
 def _amount(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise ValueError(
-            f"montant « {value} » illisible : écrivez un nombre d'euros sans espace ni "
-            "symbole, avec un point pour les centimes (par exemple 1250000 ou 1250000.50)"
+            f"montant {_shown(value)}{' illisible' if value is not None else ''} : écrivez un "
+            "nombre d'euros sans espace ni symbole, avec un point pour les centimes (par "
+            "exemple 1250000 ou 1250000.50)"
         )
     try:
         amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
@@ -142,10 +153,11 @@ def _departement(value: Any) -> Any:
     if isinstance(value, str) and value.strip() in DEPARTEMENTS:
         return value.strip()
     names = {name.lower(): name for name in DEPARTEMENTS}
-    close = difflib.get_close_matches(str(value).lower(), list(names), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(value).lower(), list(names), n=1, cutoff=0.6) \
+        if isinstance(value, str) else []
     hint = f" (vouliez-vous dire « {names[close[0]]} » ?)" if close else ""
     raise ValueError(
-        f"département « {value} » inconnu{hint} : écrivez son nom officiel, sans "
+        f"département {_shown(value)} inconnu{hint} : écrivez son nom officiel, sans "
         "article, par exemple « Haute-Garonne » ou « La Réunion »"
     )
 

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
@@ -26,6 +27,7 @@ from filelock import FileLock, Timeout
 from .errors import QPError, describe_os_error
 
 MANIFEST = ".qp-manifest.json"
+MAX_MANIFEST_BYTES = 10 * 1024 * 1024  # a manifest of thousands of documents is 0.2 MB
 LOCK = ".qp-lock"
 PDF_WORK_PREFIX = ".qp-pdf-"  # LibreOffice's working folder (see pdf.py)
 HAND_EDITED = ".modifie-a-la-main"  # the name part of a hand-edited document kept aside
@@ -41,9 +43,17 @@ def _file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+class ChangedMeanwhile(QPError):
+    """The file changed on disk while qp was preparing to replace it (saved in Word)."""
+
+
+def write_atomic(path: Path, data: bytes, *, unless_changed_from: bytes | None = None) -> None:
     """Put `data` at `path` in one step; OSError if it cannot (disk full, permissions),
-    QPError if the old file cannot be replaced (open in Word on Windows)."""
+    QPError if the old file cannot be replaced (open in Word on Windows).
+
+    With `unless_changed_from` (what was on disk when the replacement was decided; b"" for
+    no file), the file is read again at the last moment and left alone if someone saved
+    it in between (ChangedMeanwhile)."""
     mode = _file_mode(path)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -52,6 +62,16 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if unless_changed_from is not None:
+            try:
+                now = path.read_bytes()
+            except FileNotFoundError:
+                now = b""
+            if now != unless_changed_from:
+                raise ChangedMeanwhile(
+                    f"{path} a été enregistré par quelqu'un pendant que qp le préparait : il "
+                    "n'est pas remplacé ; relancez la commande (avec --force pour le remplacer "
+                    "en le gardant à côté)")
         try:
             os.replace(temporary, path)
         except PermissionError:
@@ -95,7 +115,8 @@ def locked(out: Path, wait: float, on_wait: Callable[[], None]) -> Iterator[None
                       "relancez la commande quand il aura fini (ou avec --wait pour "
                       "attendre plus longtemps)") from None
     except OSError as exc:
-        raise QPError(f"impossible d'écrire dans {out} : {describe_os_error(exc)}") from None
+        raise QPError(f"impossible d'écrire dans {out} ({out / LOCK}) : "
+                      f"{describe_os_error(exc)}") from None
     try:
         yield
     finally:
@@ -135,7 +156,11 @@ class Manifest:
 
     def _read(self) -> dict[str, list[str]]:
         try:
-            text = self.path.read_text("utf-8")
+            if not stat.S_ISREG(os.stat(self.path).st_mode):  # a folder, /dev/zero, a FIFO…
+                raise self._damaged("ce n'est pas un fichier ordinaire")
+            if os.stat(self.path).st_size > MAX_MANIFEST_BYTES:
+                raise self._damaged("démesuré (plus de 10 Mo)")
+            text = self.path.read_text("utf-8-sig")  # (a BOM, if an editor added one)
         except FileNotFoundError:
             return {}
         except (OSError, UnicodeDecodeError) as exc:
@@ -149,7 +174,7 @@ class Manifest:
                 "versions (la liste de chaque document réunit celles des deux côtés)")
         try:
             files = json.loads(text)["files"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise self._damaged("ce n'est pas un manifeste de qp (JSON illisible ou sans « files »)") \
                 from None
         if not isinstance(files, dict) or not all(
@@ -190,8 +215,7 @@ class Manifest:
         try:
             write_atomic(self.path, text.encode("utf-8"))
         except OSError as exc:
-            raise QPError(f"écriture impossible de {self.path} : {describe_os_error(exc)} ; les "
-                          "documents de ce lot ne sont pas écrits") from None
+            raise QPError(f"écriture impossible de {self.path} : {describe_os_error(exc)}") from None
         self._saved = {k: list(v) for k, v in self.files.items()}
 
 

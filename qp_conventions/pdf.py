@@ -31,9 +31,12 @@ def find_soffice() -> str:
     """LibreOffice's `soffice`: QP_SOFFICE, else the PATH, else its usual places."""
     explicit = os.environ.get("QP_SOFFICE")
     if explicit:
-        if not Path(explicit).is_file():
+        if not Path(explicit).exists():
             raise QPError(f"QP_SOFFICE désigne {explicit}, qui n'existe pas : les documents Word "
                           "ont été écrits, mais pas les PDF")
+        if not Path(explicit).is_file():
+            raise QPError(f"QP_SOFFICE désigne {explicit}, qui n'est pas un programme : les "
+                          "documents Word ont été écrits, mais pas les PDF")
         if not os.access(explicit, os.X_OK):
             raise QPError(f"QP_SOFFICE désigne {explicit}, qui n'est pas exécutable : les "
                           "documents Word ont été écrits, mais pas les PDF")
@@ -78,7 +81,8 @@ def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess:
     soffice.bin) if qp is interrupted or the conversion takes too long."""
     posix = sys.platform != "win32"
     try:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # (its standard output only lists the conversions: not kept)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                    text=True, errors="replace", start_new_session=posix)
     except OSError as exc:
         raise QPError(f"impossible de lancer LibreOffice ({command[0]}) : "
@@ -126,7 +130,7 @@ def convert(documents: list[Path], out: Path) -> list[Path]:
                 raise QPError(f"écriture impossible de {target} : {describe_os_error(exc)}") from None
             written.append(target)
         if missing:
-            detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or [""]
-            raise QPError(f"LibreOffice n'a pas converti en PDF : {', '.join(missing)} "
-                          f"({detail[0]})")
+            said = (result.stderr or "").strip().splitlines()[-1:]
+            detail = f" ({said[0][:300]})" if said else f" (code de sortie {result.returncode})"
+            raise QPError(f"LibreOffice n'a pas converti en PDF : {', '.join(missing)}{detail}")
     return written

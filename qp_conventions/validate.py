@@ -145,9 +145,17 @@ def _logos(path: Path, territory: Territory) -> tuple[list[Image], list[rules.Fo
 
 # --- pydantic's errors, in French --------------------------------------------------
 
+MAX_SCHEMA_PROBLEMS = 100  # a file with more has a deeper trouble than its values
+
+
 def _schema_problems(loaded: LoadedFile, exc: ValidationError) -> list[Problem]:
+    errors = exc.errors(include_url=False)
     problems = []
-    for error in exc.errors(include_url=False):
+    if len(errors) > MAX_SCHEMA_PROBLEMS:
+        problems.append(Problem(loaded.path, None, None, "",
+                                f"{len(errors)} erreurs dans ce fichier : voici les "
+                                f"{MAX_SCHEMA_PROBLEMS} premières"))
+    for error in errors[:MAX_SCHEMA_PROBLEMS]:
         loc = _clean_loc(error["loc"])
         unknown_key = error["type"] == "extra_forbidden"  # point at the key, not its value
         problems.append(Problem(loaded.path, *loaded.position(loc, key=unknown_key),
@@ -231,8 +239,8 @@ def _translate(error: dict, raw: Any, loc: tuple, source: str | None) -> str:
         expected = [e.strip().strip("'") for e in
                     str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
         hint = _suggestion(raw, expected)
-        shown = raw if not isinstance(raw, (list, dict)) else _describe(raw)
-        return (f"valeur « {shown} » non reconnue{f' ({hint})' if hint else ''} : valeurs "
+        shown = f"« {raw} »" if not isinstance(raw, (list, dict)) else _describe(raw)
+        return (f"valeur {shown} non reconnue{f' ({hint})' if hint else ''} : valeurs "
                 f"possibles : {', '.join(expected)}")
     if kind == "list_type":
         return f"liste attendue (une ligne « - … » par élément), mais la valeur est {_describe(raw)}"

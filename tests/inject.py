@@ -4,6 +4,8 @@
                                                        right after the N-th manifest save
     python inject.py refuse-processes-after N ARGS…     the system refuses every process
                                                        after the N-th (a process limit)
+    python inject.py refuse-threads 0 ARGS…             the system refuses the process
+                                                       pool its thread (a process limit)
 """
 
 from __future__ import annotations
@@ -51,9 +53,24 @@ def refuse_processes_after(count: int) -> None:
     os.fork = fork
 
 
+def refuse_threads(_: int) -> None:
+    """The system refuses the process pool its own thread (a limit on processes)."""
+    import threading
+
+    real_start = threading.Thread.start
+
+    def start(self):
+        if type(self).__name__ == "_ExecutorManagerThread":
+            raise RuntimeError("can't start new thread")
+        return real_start(self)
+
+    threading.Thread.start = start
+
+
 if __name__ == "__main__":
     fault, count, *args = sys.argv[1:]
     {"kill-after-manifest-save": kill_after_manifest_save,
-     "refuse-processes-after": refuse_processes_after}[fault](int(count))
+     "refuse-processes-after": refuse_processes_after,
+     "refuse-threads": refuse_threads}[fault](int(count))
     sys.argv = ["qp", *args]
     main()

@@ -19,6 +19,36 @@ BAD = Path(__file__).resolve().parent / "bad_inputs"
 
 # file -> every error line `qp` must print for it (after « territories/<file>: »)
 CASES = {
+    'balise_contraire.yaml': [
+        '3:17: erreur : balise YAML « !!str » contraire à la valeur qui la suit : retirez-la',
+    ],
+    'balise_bool_invalide.yaml': [
+        '5:9: erreur : signature.lieu : valeur « Orléans » illisible (ne peut être lue comme « !!bool » : retirez la balise, ou corrigez la valeur)',
+    ],
+    'balise_date_invalide.yaml': [
+        '5:9: erreur : signature.date : valeur « demain » illisible (date impossible : écrivez une date AAAA-MM-JJ existante, ou mettez le texte entre guillemets)',
+    ],
+    'code_hors_unicode.yaml': [
+        ' erreur : code de caractère impossible dans un texte entre guillemets (« \\U… » au-delà de Unicode) : corrigez-le, ou mettez le texte entre guillemets simples',
+    ],
+    'trait_d_union_conditionnel.yaml': [
+        "5:13: erreur : caractère invisible U+00AD (trait d'union conditionnel) interdit, souvent issu d'un copier-coller : supprimez-le",
+    ],
+    'caractere_etiquette_invisible.yaml': [
+        "5:9: erreur : signature.lieu : caractère invisible U+E0041 interdit, souvent issu d'un copier-coller : supprimez-le",
+    ],
+    'point_d_interrogation.yaml': [
+        "2:8: erreur : « ? » inattendu : une valeur qui commence par « ? » s'écrit entre guillemets",
+    ],
+    'tiret_apres_cle.yaml': [
+        '2:8: erreur : « - » inattendu : une liste commence à la ligne suivante (« - … » sous la clé, indenté), ou mettez la valeur entre guillemets',
+    ],
+    'entete_yaml_inconnu.yaml': [
+        '1:1: erreur : en-tête « %YAML » non reconnu : retirez cette ligne',
+    ],
+    'montant_vide.yaml': [
+        "14:16: erreur : annexe_3_operations[1].cout_total : montant vide : écrivez un nombre d'euros sans espace ni symbole, avec un point pour les centimes (par exemple 1250000 ou 1250000.50)",
+    ],
     'alias_recursif.yaml': [
         '5:5: erreur : alias récursif « *boucle » : la structure ancrée ligne 4 se contiendrait elle-même',
     ],
@@ -120,7 +150,7 @@ CASES = {
         '5:9: erreur : signature.lieu : texte attendu, mais YAML a lu une date : mettez la valeur entre guillemets, par exemple "2021-09-22"',
     ],
     'date_impossible.yaml': [
-        '5:9: erreur : signature.date : valeur « 2021-02-30 » illisible (date impossible ?) : écrivez une date AAAA-MM-JJ existante, ou mettez le texte entre guillemets',
+        '5:9: erreur : signature.date : valeur « 2021-02-30 » illisible (date impossible : écrivez une date AAAA-MM-JJ existante, ou mettez le texte entre guillemets)',
     ],
     'departement_inconnu.yaml': [
         '3:18: erreur : intercommunalite.departements[1] : département « Loirette » inconnu (vouliez-vous dire « Loiret » ?) : écrivez son nom officiel, sans article, par exemple « Haute-Garonne » ou « La Réunion »',

@@ -206,7 +206,7 @@ def test_out_the_system_refuses(qp, tmp_path, monkeypatch):
     out = tmp_path / "out"
     result = qp("generate", "toulouse", "-t", ROOT / "territories", "-o", out)
     assert result.code == 1
-    assert (f"erreur : impossible d'écrire dans {out} : opération non permise (fichier ou "
+    assert (f"erreur : impossible d'écrire dans {out} ({out / '.qp-lock'}) : opération non permise (fichier ou "
             "dossier protégé)") in result.err
 
 
@@ -227,7 +227,7 @@ def test_disk_full_while_saving_the_manifest(qp, tmp_path, monkeypatch):
     result = qp("generate", "toulouse", "-t", ROOT / "territories", "-o", out)
     assert result.code == 1
     assert (f"erreur : écriture impossible de {out / '.qp-manifest.json'} : plus de place sur "
-            "le disque ; les documents de ce lot ne sont pas écrits") in result.err
+            "le disque : les documents de ce groupe n'ont pas été écrits") in result.err
     assert not (out / "toulouse.docx").exists()
 
 
@@ -265,8 +265,8 @@ def test_a_manifest_that_is_a_folder(qp, tmp_path):
     (out / ".qp-manifest.json").mkdir(parents=True)
     result = qp("generate", "toulouse", "-t", ROOT / "territories", "-o", out)
     assert result.code == 1
-    assert (f"erreur : le manifeste {out / '.qp-manifest.json'} est endommagé : illisible "
-            "(c'est un dossier).") in result.err
+    assert (f"erreur : le manifeste {out / '.qp-manifest.json'} est endommagé : ce n'est pas "
+            "un fichier ordinaire.") in result.err
 
 
 @pytest.mark.parametrize("jobs", ["99999999999999999999999", "65", "-1"])
@@ -332,3 +332,196 @@ def test_the_manifest_written_is_plain_json(qp, tmp_path):
     manifest = json.loads((out / ".qp-manifest.json").read_text(encoding="utf-8"))
     assert list(manifest["files"]) == ["toulouse.docx"]
     assert len(manifest["files"]["toulouse.docx"]) == 1
+
+
+# Found by trying to break it (a second pass)
+
+def test_a_document_saved_in_word_during_the_run_is_not_replaced(qp, tmp_path, monkeypatch):
+    """Someone saves out/laval.docx after qp decided to rewrite it and before it does: the
+    save is kept, and said."""
+    from qp_conventions import output
+
+    territories = tmp_path / "territories"
+    shutil.copytree(ROOT / "territories", territories)
+    out = tmp_path / "out"
+    assert qp("generate", "--all", "-t", territories, "-o", out).code == 0
+    for source in territories.glob("*.yaml"):  # every document to rewrite
+        source.write_text(source.read_text(encoding="utf-8") + "\n# v2\nlabellisation: 2021-03-19\n",
+                          encoding="utf-8")
+    real_save = output.Manifest.save
+
+    def save_then_someone_saves_laval(self):
+        real_save(self)
+        if (out / "laval.docx").read_bytes() != b"SAVED IN WORD":
+            (out / "laval.docx").write_bytes(b"SAVED IN WORD")
+
+    monkeypatch.setattr(output.Manifest, "save", save_then_someone_saves_laval)
+    result = qp("generate", "--all", "-t", territories, "-o", out)
+    assert result.code == 1
+    assert (out / "laval.docx").read_bytes() == b"SAVED IN WORD"
+    assert (f"{out / 'laval.docx'}: erreur : {out / 'laval.docx'} a été enregistré par "
+            "quelqu'un pendant que qp le préparait : il n'est pas remplacé") in result.err
+    # (Toulouse's document is dated by its signature: unchanged)
+    assert "14 document(s) : 12 écrit(s), 1 inchangé(s), 1 modifié(s) à la main" in result.out
+
+
+def test_a_refused_thread_does_not_hang_the_batch(tmp_path):
+    out = tmp_path / "out"
+    result = run(sys.executable, INJECT, "refuse-threads", 0, "generate", "--all", "--jobs", "4",
+                 "-t", ROOT / "territories", "-o", out, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "14 document(s) : 14 écrit(s)" in result.stdout
+
+
+def test_a_killed_batch_leaves_no_worker_behind(tmp_path):
+    """Killed with SIGKILL, the batch cannot stop its workers: they end with it (Linux)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the end of a killed parent is a Linux signal")
+    territories = fictional_copies(tmp_path / "territories", 200)
+    process = subprocess.Popen([*QP, "generate", "--all", "--jobs", "2", "-t", str(territories),
+                                "-o", str(tmp_path / "out")], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=checkout_env())
+
+    def children() -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and (entry / "stat").read_text().split()[3] == str(process.pid):
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+        return found
+
+    deadline = time.monotonic() + 60
+    while len(children()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    workers = children()
+    assert len(workers) >= 2
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+              for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()
+             and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"]
+    assert alive == []
+
+
+def test_thousands_of_unknown_keys_are_reported_in_reasonable_number(qp, tree):
+    """Each problem is located without scanning the file again, and a file with thousands
+    gets the first hundred, counted."""
+    source = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8")
+    root = tree({"t/x.yaml": source + "".join(f"k{i}: 0\n" for i in range(20000))})
+    result = qp("validate", root / "t" / "x.yaml")
+    assert result.code == 1
+    errors = [line for line in result.err.splitlines() if ": erreur :" in line]
+    assert errors[0] == (f"{root / 't' / 'x.yaml'}: erreur : 20000 erreurs dans ce fichier : "
+                         "voici les 100 premières")
+    assert len(errors) == 101
+
+
+def test_closed_output_streams_stop_nothing(tmp_path):
+    out = tmp_path / "out"
+    result = subprocess.run([*QP, "generate", "--all", "-t", str(ROOT / "territories"), "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=checkout_env(),
+                            preexec_fn=lambda: (os.close(1), os.close(2)))
+    assert result.returncode == 0
+    assert len(list(out.glob("*.docx"))) == 14
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "deep"])
+def test_a_manifest_that_cannot_be_read_is_named(qp, tmp_path, kind):
+    out = tmp_path / "out"
+    out.mkdir()
+    manifest = out / ".qp-manifest.json"
+    if kind == "fifo":
+        os.mkfifo(manifest)
+    elif kind == "dev-zero":
+        manifest.symlink_to("/dev/zero")
+    else:
+        manifest.write_text('{"files": ' + "[" * 100000 + "]" * 100000 + "}")
+    result = qp("generate", "toulouse", "-t", ROOT / "territories", "-o", out)
+    assert result.code == 1
+    why = ("ce n'est pas un manifeste de qp (JSON illisible ou sans « files »)" if kind == "deep"
+           else "ce n'est pas un fichier ordinaire")
+    assert f"erreur : le manifeste {manifest} est endommagé : {why}." in result.err
+
+
+def test_a_name_too_long_for_the_system(qp, tmp_path):
+    out = tmp_path / ("a" * 300)
+    result = qp("generate", "toulouse", "-t", ROOT / "territories", "-o", out)
+    assert result.code == 1
+    assert result.err.startswith("erreur : ") and result.err.rstrip().endswith(": nom trop long")
+
+
+def test_disk_full_after_the_documents_are_written(qp, tmp_path, monkeypatch):
+    """The manifest cannot be saved once the documents are written: they are listed as
+    written, and the manifest saved before them already recognises them."""
+    import errno
+
+    from qp_conventions import output
+
+    territories = tmp_path / "territories"
+    shutil.copytree(ROOT / "territories", territories)
+    out = tmp_path / "out"
+    assert qp("generate", "laval", "-t", territories, "-o", out).code == 0
+    source = territories / "laval.yaml"  # the document is to be rewritten
+    source.write_text(source.read_text(encoding="utf-8") + "labellisation: 2021-03-19\n",
+                      encoding="utf-8")
+    real = output.write_atomic
+    saves = []
+
+    def write(path, data, **kwargs):
+        if path.name == ".qp-manifest.json":
+            saves.append(path)
+            if len(saves) == 2:
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data, **kwargs)
+
+    monkeypatch.setattr(output, "write_atomic", write)
+    result = qp("generate", "laval", "-t", territories, "-o", out)
+    assert result.code == 1
+    assert f"écrit : {out / 'laval.docx'}" in result.out
+    assert (f"erreur : écriture impossible de {out / '.qp-manifest.json'} : plus de place sur le "
+            "disque : les documents de ce groupe sont écrits, et reconnus comme ceux de qp") in result.err
+    monkeypatch.setattr(output, "write_atomic", real)
+    again = qp("generate", "laval", "-t", territories, "-o", out)
+    assert again.code == 0 and "inchangé" in again.out and "modifié à la main" not in again.out
+
+
+def test_odd_entries_of_the_territories_folder_are_reported_not_skipped(qp, tmp_path):
+    territories = tmp_path / "territories"
+    territories.mkdir()
+    shutil.copy(FIXTURES / "val-fictif.yaml", territories / "bon.yaml")
+    (territories / "casse.yaml").symlink_to(tmp_path / "nulle-part.yaml")
+    (territories / "dossier.yaml").mkdir()
+    os.mkfifo(territories / "tube.yaml")
+    shutil.copy(FIXTURES / "val-fictif.yaml", territories / "espace.yaml ")
+    result = qp("validate", territories)
+    assert result.code == 1
+    assert "5 fichier(s) vérifié(s) : 4 erreur(s)" in result.out
+    assert f"{territories / 'casse.yaml'}: erreur : lien vers un fichier qui n'existe pas" in result.err
+    for name in ("dossier.yaml", "tube.yaml"):
+        assert (f"{territories / name}: erreur : ce n'est pas un fichier ordinaire (un dossier, "
+                "un périphérique, un tube…) : un territoire s'écrit dans un fichier .yaml") in result.err
+    assert "renommez-le « espace.yaml »" in result.err
+    generated = qp("generate", "--all", "-t", territories, "-o", tmp_path / "out")
+    assert "5 document(s) : 1 écrit(s), 0 inchangé(s), 4 en échec" in generated.out
+
+
+def test_sigterm_stops_the_batch_like_ctrl_c(tmp_path):
+    territories = fictional_copies(tmp_path / "territories", 150)
+    out = tmp_path / "out"
+    process = subprocess.Popen([*QP, "generate", "--all", "-t", str(territories), "-o", str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               encoding="utf-8", env=checkout_env())
+    deadline = time.monotonic() + 60
+    while not list(out.glob("t*.docx")) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.terminate()
+    _, err = process.communicate(timeout=60)
+    assert process.returncode in (143, 0)  # (0: it had just finished)
+    if process.returncode == 143:
+        assert "interrompu : les documents déjà écrits sont complets" in err
+    assert "Traceback" not in err
