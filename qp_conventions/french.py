@@ -129,6 +129,7 @@ _BEFORE_DOUBLE = re.compile(r" ([:;!?»%])")
 _AFTER_OPENING = re.compile(r"« ")
 
 
+@functools.lru_cache(maxsize=4096)  # the model's own phrases, the same in every document
 def typography(text: str) -> str:
     """Apply French spacing to the model's own wording (never to values from YAML):
     the ordinary space before a double punctuation mark, « % » or a closing guillemet, and

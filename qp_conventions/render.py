@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -199,24 +200,94 @@ def _parser() -> MarkdownIt:
     return md
 
 
-@functools.lru_cache(maxsize=256)
-def _tokens(markdown: str) -> tuple:
-    """The parsed Markdown of a rendered part, kept for the process. Values are markers,
-    so territories whose data has the same shape (same branches of the model, as many
-    axes and operations) render the same Markdown: parsing is two fifths of a
-    document's time (benchmarks/bench.py), and a batch parses each shape once."""
-    return tuple(_parser().parse(markdown))
-
-
 _SENTENCE_END = (".", "!", "?")
 
+# A line of a rendered part, its values left as their numbers: (piece, bold, capital)
+# where piece is the model's text (French typography applied) or a value's number, and
+# capital says that the value begins a sentence.
+Pattern = tuple[tuple[str | int, bool, bool], ...]
 
-def _line(inline, values: list, sentences: bool) -> Line:
-    """The runs of one inline token: the model's text gets French typography; values are
-    put back as written, with typographic apostrophes and, in `sentences` (not in table
-    cells), a capital when they begin a paragraph, a bullet or a sentence; missing facts
-    become highlighted placeholders."""
-    runs: Line = []
+
+@dataclass(frozen=True)
+class Shape:
+    """A block of a rendered part before its values are put back (see Block)."""
+
+    kind: str  # as Block's, but "h1": the title or an annex's, by what precedes
+    line: Pattern = ()
+    rows: tuple[tuple[Pattern, ...], ...] = ()
+    aligns: tuple[str, ...] = ()
+    columns: tuple[tuple[Pattern | None, ...], ...] = ()
+
+
+@functools.lru_cache(maxsize=256)
+def shapes(markdown: str) -> tuple[Shape, ...]:
+    """The blocks of a rendered part, values left as numbers. Values are markers, so
+    territories whose data has the same shape (same branches of the model, as many axes
+    and operations) render the same Markdown: parsing it and walking its tokens is most
+    of a document's rendering (benchmarks/bench.py), and a batch does it once per shape."""
+    found: list[Shape] = []
+    list_depth = 0
+    heading: str | None = None
+    table: dict | None = None
+    row: list | None = None
+    signatures: list | None = None
+    column: list | None = None
+    for tok in _parser().parse(markdown):
+        t = tok.type
+        if t == "heading_open":
+            heading = {"h1": "h1", "h2": "heading"}.get(tok.tag, "subheading")
+        elif t == "heading_close":
+            heading = None
+        elif t == "bullet_list_open":
+            list_depth += 1
+        elif t == "bullet_list_close":
+            list_depth -= 1
+        elif t == "table_open":
+            table = {"rows": [], "aligns": []}
+        elif t == "table_close":
+            found.append(Shape("table", rows=tuple(table["rows"]), aligns=tuple(table["aligns"])))
+            table = None
+        elif t == "tr_open":
+            row = []
+        elif t == "tr_close":
+            table["rows"].append(tuple(row))
+            row = None
+        elif t == "th_open" and not table["rows"]:
+            style = str(tok.attrs.get("style", "")) if tok.attrs else ""
+            table["aligns"].append("right" if "right" in style else
+                                   "center" if "center" in style else "left")
+        elif t == "container_signatures_open":
+            signatures = []
+        elif t == "container_signatures_close":
+            found.append(Shape("signatures", columns=tuple(signatures)))
+            signatures = None
+        elif t == "container_colonne_open":
+            column = []
+        elif t == "container_colonne_close":
+            signatures.append(tuple(column))
+            column = None
+        elif t in ("container_paysage_open", "container_paysage_close"):
+            found.append(Shape("landscape_start" if t.endswith("open") else "landscape_end"))
+        elif t in ("container_ensemble_open", "container_ensemble_close"):
+            found.append(Shape("keep_start" if t.endswith("open") else "keep_end"))
+        elif t == "hr" and column is not None:
+            column.append(None)  # the space left for the handwritten signature
+        elif t == "inline":
+            if row is not None:
+                row.append(_pattern(tok, sentences=False))
+            elif column is not None:
+                column.append(_pattern(tok, sentences=True))
+            else:
+                found.append(Shape(heading or ("bullet" if list_depth else "paragraph"),
+                                   _pattern(tok, sentences=True)))
+    return tuple(found)
+
+
+def _pattern(inline, sentences: bool) -> Pattern:
+    """An inline token's pieces: the model's text gets French typography; in `sentences`
+    (not in table cells), a value that begins a paragraph, a bullet or a sentence will
+    get a capital."""
+    pieces: list = []
     bold = False
     sentence_start = sentences
     for child in inline.children or []:
@@ -224,89 +295,53 @@ def _line(inline, values: list, sentences: bool) -> Line:
             bold = child.type == "strong_open"
             continue
         if child.type in ("softbreak", "hardbreak"):
-            runs.append(Run(" " if child.type == "softbreak" else "\n", bold))
+            pieces.append((" " if child.type == "softbreak" else "\n", bold, False))
             continue
-        pieces = _MARKER.split(child.content)  # text, value number, text, value number…
-        for position, piece in enumerate(pieces):
+        for position, piece in enumerate(_MARKER.split(child.content)):  # text, number, text…
             if position % 2 == 0:
                 if piece:
-                    runs.append(Run(french.typography(piece), bold))
+                    pieces.append((french.typography(piece), bold, False))
                     if piece.strip():
                         sentence_start = sentences and piece.rstrip().endswith(_SENTENCE_END)
                 continue
-            value = values[int(piece)]
-            if isinstance(value, Missing):
-                runs.append(Run(value.placeholder(), bold, missing=True))
-            else:
-                text = value.replace("'", "\u2019")
-                runs.append(Run(french.capfirst(text) if sentence_start else text, bold))
+            pieces.append((int(piece), bold, sentence_start))
             sentence_start = False
+    return tuple(pieces)
+
+
+def _line(pattern: Pattern, values: list) -> Line:
+    """The runs of a line: values put back as written, with typographic apostrophes and
+    the capital the pattern asks for; missing facts as highlighted placeholders."""
+    runs: Line = []
+    for piece, bold, capital in pattern:
+        if isinstance(piece, str):
+            runs.append(Run(piece, bold))
+            continue
+        value = values[piece]
+        if isinstance(value, Missing):
+            runs.append(Run(value.placeholder(), bold, missing=True))
+        else:
+            text = value.replace("'", "\u2019")
+            runs.append(Run(french.capfirst(text) if capital else text, bold))
     return runs
 
 
 def to_blocks(parts: list[str], values: list) -> list[Block]:
-    """The document's blocks, from the rendered parts."""
+    """The document's blocks: each rendered part's shapes with this territory's values."""
     blocks: list[Block] = []
     seen_title = False
-    list_depth = 0
-    heading: str | None = None
-    table: Block | None = None
-    row: list | None = None
-    signatures: Block | None = None
-    column: list | None = None
     for part in parts:
-        for tok in _tokens(part):
-            t = tok.type
-            if t == "heading_open":
-                if tok.tag == "h1":  # the first is the document's title, the others open an annex
-                    heading = "annex_title" if seen_title else "title"
-                    seen_title = True
-                else:
-                    heading = "heading" if tok.tag == "h2" else "subheading"
-            elif t == "heading_close":
-                heading = None
-            elif t == "bullet_list_open":
-                list_depth += 1
-            elif t == "bullet_list_close":
-                list_depth -= 1
-            elif t == "table_open":
-                table = Block("table")
-            elif t == "table_close":
-                blocks.append(table)
-                table = None
-            elif t == "tr_open":
-                row = []
-            elif t == "tr_close":
-                table.rows.append(row)
-                row = None
-            elif t == "th_open" and not table.rows:
-                style = str(tok.attrs.get("style", "")) if tok.attrs else ""
-                table.aligns.append("right" if "right" in style else
-                                    "center" if "center" in style else "left")
-            elif t == "container_signatures_open":
-                signatures = Block("signatures")
-            elif t == "container_signatures_close":
-                blocks.append(signatures)
-                signatures = None
-            elif t == "container_colonne_open":
-                column = []
-            elif t == "container_colonne_close":
-                signatures.columns.append(column)
-                column = None
-            elif t in ("container_paysage_open", "container_paysage_close"):
-                blocks.append(Block("landscape_start" if t.endswith("open") else "landscape_end"))
-            elif t in ("container_ensemble_open", "container_ensemble_close"):
-                blocks.append(Block("keep_start" if t.endswith("open") else "keep_end"))
-            elif t == "hr" and column is not None:
-                column.append(None)  # the space left for the handwritten signature
-            elif t == "inline":
-                if row is not None:
-                    row.append(_line(tok, values, sentences=False))
-                elif column is not None:
-                    column.append(_line(tok, values, sentences=True))
-                else:
-                    kind = heading or ("bullet" if list_depth else "paragraph")
-                    blocks.append(Block(kind, _line(tok, values, sentences=True)))
+        for shape in shapes(part):
+            kind = shape.kind
+            if kind == "h1":  # the first is the document's title, the others open an annex
+                kind = "annex_title" if seen_title else "title"
+                seen_title = True
+            blocks.append(Block(
+                kind, _line(shape.line, values),
+                rows=[[_line(cell, values) for cell in row] for row in shape.rows],
+                aligns=list(shape.aligns),
+                columns=[[None if line is None else _line(line, values) for line in column]
+                         for column in shape.columns]))
     return blocks
 
 
