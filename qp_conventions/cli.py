@@ -18,8 +18,8 @@ from .cli_french import FrenchCommand, FrenchGroup, UnknownCommand, usage_error
 from .errors import Problem, QPError, UsageError, describe_os_error
 from .screen import Progress, say
 
-# `core` (pydantic, Jinja2, Markdown, lxml: 0.7 s of imports) is imported by the commands
-# that use it, not for `qp --help` or a usage error.
+# `core` (pydantic: 0.3 s of imports) and `batch` (Jinja2, Markdown, lxml: 0.3 s more) are
+# imported by the commands that use them, not for `qp --help` or a usage error.
 app = typer.Typer(
     cls=FrenchGroup,
     help=("Génère les conventions d'engagement Quartiers productifs (convention et annexes "
@@ -107,7 +107,7 @@ def generate(
                                   "dossier (par défaut : 60)."),
 ) -> None:
     """Écrit out/<territoire>.docx : la convention suivie de ses trois annexes."""
-    from . import core
+    from . import batch, core
 
     if all_ == bool(targets):
         raise UsageError("indiquez des territoires (par exemple : qp generate toulouse) ou "
@@ -123,21 +123,21 @@ def generate(
     if not paths:
         raise QPError(f"aucun fichier de territoire (.yaml) dans {territories}")
     if check:
-        outcomes = core.check(paths, out, complete=all_, jobs=jobs, on_outcome=_say_planned)
+        outcomes = batch.check(paths, out, complete=all_, jobs=jobs, on_outcome=_say_planned)
         _report_check(outcomes, paths, out)
         return
     with Progress(len(paths)) as progress:
-        batch = core.generate(
+        result = batch.generate(
             paths, out, jobs=jobs, force=force, prune=prune, pdf=pdf, wait=wait,
             on_outcome=progress.report,
             on_wait=lambda: say(f"un autre « qp generate » écrit dans {out} : attente de sa "
                                 f"fin ({wait} s au plus)…", err=True))
-    failed = _report_generate(batch.outcomes)
-    if batch.pdfs:
-        say(f"{len(batch.pdfs)} PDF écrit(s) dans {out} (une seule exécution de LibreOffice)")
-    if batch.pdf_error:
-        say((f"erreur : {batch.pdf_error}", "red"), err=True)
-    if failed or batch.pdf_error:
+    failed = _report_generate(result.outcomes)
+    if result.pdfs:
+        say(f"{len(result.pdfs)} PDF écrit(s) dans {out} (une seule exécution de LibreOffice)")
+    if result.pdf_error:
+        say((f"erreur : {result.pdf_error}", "red"), err=True)
+    if failed or result.pdf_error:
         raise typer.Exit(1)
 
 
@@ -160,9 +160,9 @@ def _report_check(outcomes: list, paths: list[Path], out: Path) -> None:
 
 def _report_generate(outcomes: list) -> bool:
     """Every error together at the end, then the summary; True if something failed."""
-    from . import core
+    from . import batch
 
-    failed = [o for o in outcomes if o.status in (core.FAILED, core.EDITED)]
+    failed = [o for o in outcomes if o.status in (batch.FAILED, batch.EDITED)]
     for outcome in failed:
         for problem in outcome.errors:
             _print_problem(problem)
@@ -172,15 +172,15 @@ def _report_generate(outcomes: list) -> bool:
             say((f"{outcome.target} avait été modifié à la main : copie gardée sous "
                  f"{outcome.backup}", "yellow"))
     count = {status: sum(o.status == status for o in outcomes)
-             for status in (core.WRITTEN, core.UNCHANGED, core.EDITED, core.FAILED,
-                            core.PRUNED, core.EXTRA)}
-    produced = sum(count[s] for s in (core.WRITTEN, core.UNCHANGED, core.EDITED, core.FAILED))
-    edited = f", {count[core.EDITED]} modifié(s) à la main" if count[core.EDITED] else ""
-    pruned = f", {count[core.PRUNED]} supprimé(s)" if count[core.PRUNED] else ""
-    say(f"{produced} document(s) : {count[core.WRITTEN]} écrit(s), {count[core.UNCHANGED]} "
-        f"inchangé(s){edited}, {count[core.FAILED]} en échec{pruned}")
-    if count[core.EXTRA]:
-        say((f"{count[core.EXTRA]} document(s) en trop, modifié(s) à la main : gardé(s)",
+             for status in (batch.WRITTEN, batch.UNCHANGED, batch.EDITED, batch.FAILED,
+                            batch.PRUNED, batch.EXTRA)}
+    produced = sum(count[s] for s in (batch.WRITTEN, batch.UNCHANGED, batch.EDITED, batch.FAILED))
+    edited = f", {count[batch.EDITED]} modifié(s) à la main" if count[batch.EDITED] else ""
+    pruned = f", {count[batch.PRUNED]} supprimé(s)" if count[batch.PRUNED] else ""
+    say(f"{produced} document(s) : {count[batch.WRITTEN]} écrit(s), {count[batch.UNCHANGED]} "
+        f"inchangé(s){edited}, {count[batch.FAILED]} en échec{pruned}")
+    if count[batch.EXTRA]:
+        say((f"{count[batch.EXTRA]} document(s) en trop, modifié(s) à la main : gardé(s)",
              "yellow"))
     return bool(failed)
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES
 from docx_text import paragraphs
-from qp_conventions.core import build_document
+from qp_conventions.batch import build_document
 from qp_conventions.errors import InvalidTerritory
 from qp_conventions.french import capfirst
 from qp_conventions.loader import FORBIDDEN_CHARS

@@ -25,7 +25,7 @@ GOOD = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8")
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory) -> dict[str, Path]:
     """The 14 territories and the fictional one, generated once for this module."""
-    from qp_conventions.core import generate
+    from qp_conventions.batch import generate
 
     out = tmp_path_factory.mktemp("word")
     paths = sorted((ROOT / "territories").glob("*.yaml")) + [FIXTURES / "val-fictif.yaml"]
