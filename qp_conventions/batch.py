@@ -11,6 +11,7 @@ check reports the plan; generating applies it, group by group, holding out/'s lo
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import signal
@@ -21,14 +22,16 @@ from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from . import documents
 from . import pdf as pdf_copies
 from .core import distinct, fewer_cycle_collections
-from .docx import load_reference, write_docx
+from .docx import load_reference
+from .documents import Document
 from .errors import InvalidTerritory, Problem, QPError, UsageError, describe_os_error
 from .loader import NAME
 from .output import (HAND_EDITED, ChangedMeanwhile, Manifest, keep_aside, locked,
                      prepare_folder, remove_leftovers, write_atomic)
-from .render import environment, render_blocks, templates_dir
+from .render import environment, templates_dir
 from .validate import check_file
 
 MAX_JOBS = 64
@@ -42,46 +45,41 @@ GROUP = 16  # documents written between two saves of the manifest
 # --- building documents --------------------------------------------------------------
 
 def build_document(path: Path) -> tuple[bytes, list[Problem]]:
-    """The .docx of one territory file and its warnings; InvalidTerritory on any error."""
-    checked = check_file(path)
-    if checked.errors:
-        raise InvalidTerritory(checked.errors)
-    territory = checked.territory
-    interco = territory.intercommunalite.nom
-    data = write_docx(
-        render_blocks(territory),
-        templates_dir() / "reference.docx",
-        title=f"Convention d'engagement Quartiers productifs – {interco}",
-        subject="Convention d'engagement Quartiers productifs et ses annexes",
-        when=territory.signature.date or territory.labellisation,
-        logos=checked.logos,
-    )
-    return data, checked.warnings
+    """The convention of one territory file and its warnings; InvalidTerritory on any
+    error (a shortcut for the tests and the benchmark)."""
+    built = _build(path, Path("out"), roadmap=False)
+    if built.documents is None:
+        raise InvalidTerritory(built.errors)
+    return built.documents[0].data, built.warnings
 
 
 @dataclass
 class Built:
     path: Path
-    data: bytes | None  # None: the territory is in error
+    documents: list[Document] | None  # None: the territory is in error
     warnings: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
 
 
-def _build(path: Path) -> Built:
-    try:
-        data, warnings = build_document(path)
-        return Built(path, data, warnings)
-    except InvalidTerritory as exc:
-        return Built(path, None, errors=exc.problems)
+def _build(path: Path, out: Path, roadmap: bool) -> Built:
+    checked = check_file(path)
+    if checked.errors:
+        return Built(path, None, errors=checked.errors)
+    made, problems = documents.build(checked, out, roadmap)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        return Built(path, None, errors=errors)
+    return Built(path, made, checked.warnings + problems)
 
 
-def _build_all(paths: list[Path], jobs: int) -> Iterator[Built]:
-    """Each territory's document, in order; on several processes for a large batch."""
+def _build_all(paths: list[Path], jobs: int, out: Path, roadmap: bool) -> Iterator[Built]:
+    """Each territory's documents, in order; on several processes for a large batch."""
+    build = functools.partial(_build, out=out, roadmap=roadmap)
     with fewer_cycle_collections():
-        yield from _build_each(paths, jobs)
+        yield from _build_each(paths, jobs, build)
 
 
-def _build_each(paths: list[Path], jobs: int) -> Iterator[Built]:
+def _build_each(paths: list[Path], jobs: int, build) -> Iterator[Built]:
     # fork shares what this process has already imported and loaded; elsewhere spawn
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     if jobs == 0:
@@ -89,21 +87,22 @@ def _build_each(paths: list[Path], jobs: int) -> Iterator[Built]:
         jobs = min(os.cpu_count() or 1, 4) if size >= PARALLEL_FROM_BYTES[method] else 1
     jobs = min(jobs, len(paths))
     if jobs <= 1:
-        yield from map(_build, paths)
+        yield from map(build, paths)
         return
     if method == "fork":  # load once what every worker would otherwise load again
         load_reference(templates_dir() / "reference.docx")
         environment(templates_dir())
     context = multiprocessing.get_context(method)
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_setup)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                               initializer=_worker_setup, initargs=(os.getpid(),))
     try:  # the workers start here, at the first task
-        results = pool.map(_build, paths, chunksize=max(1, len(paths) // (jobs * 8)))
+        results = pool.map(build, paths, chunksize=max(1, len(paths) // (jobs * 8)))
     except (OSError, RuntimeError):
         # The system refused a process or a thread (a limit on processes): stop the
         # workers that did start, or the interpreter would wait for them forever, and
         # build here.
         _stop_workers(pool, started=False)
-        yield from map(_build, paths)
+        yield from map(build, paths)
         return
     try:
         yield from results
@@ -124,16 +123,18 @@ def _stop_workers(pool: ProcessPoolExecutor, started: bool = True) -> None:
         pool.shutdown(wait=True)
 
 
-def _worker_setup() -> None:
+def _worker_setup(batch: int) -> None:
     """In a worker: Ctrl-C stops the batch, which stops the workers (each would print its
-    own interruption otherwise); on Linux, a worker ends with the batch even if the batch
-    is killed (SIGKILL), instead of waiting forever for work."""
+    own interruption otherwise); on Linux, a worker ends with the batch (process `batch`)
+    even if the batch is killed (SIGKILL), instead of waiting forever for work."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         import ctypes
 
         PR_SET_PDEATHSIG = 1
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != batch:  # the batch died before the line above: nobody will
+            os._exit(1)  # send the signal
 
 
 def _check_jobs(jobs: int) -> None:
@@ -204,42 +205,68 @@ def _on_disk(target: Path) -> bytes | None:
         raise QPError(f"lecture impossible de {target} : {describe_os_error(exc)}") from None
 
 
-def _plan(built: Built, out: Path, manifest: Manifest) -> tuple[Outcome, bytes | None]:
-    """What generating would do with one built document, and what is on disk."""
+@dataclass
+class Step:
+    """One document of the plan: its outcome, what is on disk, what would replace it."""
+
+    outcome: Outcome
+    current: bytes | None = None
+    data: bytes | None = None
+
+
+def _plan(built: Built, out: Path, manifest: Manifest | None) -> list[Step]:
+    """What generating would do with each document of one territory (a territory in
+    error needs no manifest)."""
     slug = built.path.stem
-    target = out / f"{slug}.docx"
-    outcome = Outcome(slug, target, FAILED, built.path, built.warnings, built.errors)
-    if built.data is None:
-        return outcome, None
-    try:
-        current = _on_disk(target)
-    except QPError as exc:
-        outcome.errors = [Problem(target, None, None, "", str(exc))]
-        return outcome, None
-    if current is None:
-        outcome.status = NEW
-    elif current == built.data:
-        outcome.status = CURRENT
-    elif manifest.written_by_us(target.name, current):
-        outcome.status = STALE
-    else:
-        outcome.status = EDITED
-    return outcome, current
+    if built.documents is None:
+        return [Step(Outcome(slug, out / f"{slug}.docx", FAILED, built.path, built.warnings,
+                             built.errors))]
+    steps = []
+    for number, document in enumerate(built.documents):
+        target = out / document.name
+        # the territory's warnings go with its first document
+        outcome = Outcome(slug, target, FAILED, built.path, built.warnings if number == 0 else [])
+        try:
+            current = _on_disk(target)
+        except QPError as exc:
+            outcome.errors = [Problem(target, None, None, "", str(exc))]
+            steps.append(Step(outcome))
+            continue
+        if current is None:
+            outcome.status = NEW
+        elif current == document.data:
+            outcome.status = CURRENT
+        elif manifest.written_by_us(target.name, current):
+            outcome.status = STALE
+        else:
+            outcome.status = EDITED
+        steps.append(Step(outcome, current, document.data))
+    return steps
 
 
-def _extra(out: Path, produced: set[str], manifest: Manifest) -> list[tuple[Outcome, bool]]:
+def _extra(out: Path, produced: set[str], manifest: Manifest,
+           roadmap: bool) -> list[tuple[Outcome, bool]]:
     """The documents of out/ that no territory produces, and whether qp wrote them as
-    they are (a document kept aside, « x.modifie-a-la-main.docx », has no territory's
-    name and is never counted)."""
+    they are (see documents.is_document_of_a_territory)."""
     found = []
     for document in sorted(out.glob("*.docx")):
-        if document.name not in produced and NAME.fullmatch(document.stem):
+        if document.name not in produced and documents.is_document_of_a_territory(
+                document.name, roadmap):
             ours = manifest.written_by_us(document.name, _on_disk(document) or b"")
             found.append((Outcome(document.stem, document, EXTRA), ours))
     return found
 
 
-def check(paths: list[Path], out: Path, *, complete: bool, jobs: int = 0,
+def _produced(built_all: list[Built], paths: list[Path]) -> set[str]:
+    """The names of the documents the territories produce (a territory in error keeps
+    its documents: they are not in excess)."""
+    names = {f"{p.stem}.docx" for p in paths}
+    for built in built_all:
+        names.update(d.name for d in built.documents or [])
+    return names
+
+
+def check(paths: list[Path], out: Path, *, complete: bool, jobs: int = 0, roadmap: bool = False,
           on_outcome: Callable[[Outcome], None] = lambda o: None) -> list[Outcome]:
     """The plan, writing nothing: each document that generating would change (absent,
     stale, hand-edited), each territory in error, and, for the whole set (`complete`),
@@ -250,14 +277,15 @@ def check(paths: list[Path], out: Path, *, complete: bool, jobs: int = 0,
         raise QPError(f"{out} n'est pas un dossier (c'est un fichier) : indiquez un dossier "
                       "avec --out")
     manifest = Manifest(out)
-    outcomes = []
-    for built in _build_all(paths, jobs):
-        outcome, _ = _plan(built, out, manifest)
-        if outcome.status != CURRENT:
-            outcomes.append(outcome)
-            on_outcome(outcome)
+    outcomes, built_all = [], []
+    for built in _build_all(paths, jobs, out, roadmap):
+        built_all.append(built)
+        for step in _plan(built, out, manifest):
+            if step.outcome.status != CURRENT:
+                outcomes.append(step.outcome)
+                on_outcome(step.outcome)
     if complete and out.is_dir():
-        for outcome, _ in _extra(out, {f"{p.stem}.docx" for p in paths}, manifest):
+        for outcome, _ in _extra(out, _produced(built_all, paths), manifest, roadmap):
             outcomes.append(outcome)
             on_outcome(outcome)
     return outcomes
@@ -273,13 +301,13 @@ class Batch:
 
 
 def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False,
-             prune: bool = False, pdf: bool = False, wait: float = 60,
+             prune: bool = False, pdf: bool = False, roadmap: bool = False, wait: float = 60,
              on_outcome: Callable[[Outcome], None] = lambda o: None,
              on_wait: Callable[[], None] = lambda: None) -> Batch:
-    """Apply the plan: write out/<territory>.docx for each territory (and its PDF with
-    `pdf`); a territory in error writes nothing and does not stop the others; a document
-    up to date is not rewritten; a hand-edited one is kept, or with `force` moved aside;
-    with `prune` (the whole set), the documents no territory produces are removed.
+    """Apply the plan: write each territory's documents (and their PDF with `pdf`); a
+    territory in error writes nothing and does not stop the others; a document up to
+    date is not rewritten; a hand-edited one is kept, or with `force` moved aside; with
+    `prune` (the whole set), the documents no territory produces are removed.
 
     Documents are built in groups; each group is planned and written holding out/'s lock,
     with the manifest read again under it: runs on the same folder wait for each other,
@@ -287,6 +315,7 @@ def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False
     paths = distinct(paths)
     _check_jobs(jobs)
     outcomes: list[Outcome] = []
+    built_all: list[Built] = []
     cleaned = False
     waited: list[bool] = []
 
@@ -295,11 +324,11 @@ def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False
             waited.append(True)
             on_wait()
 
-    built_all = _build_all(paths, jobs)
-    while group := list(islice(built_all, GROUP)):
-        if all(built.data is None for built in group):
-            done = [Outcome(b.path.stem, out / f"{b.path.stem}.docx", FAILED, b.path,
-                            errors=b.errors) for b in group]
+    building = _build_all(paths, jobs, out, roadmap)
+    while group := list(islice(building, GROUP)):
+        built_all += group
+        if all(built.documents is None for built in group):
+            done = [step.outcome for built in group for step in _plan(built, out, None)]
         else:
             prepare_folder(out)
             with locked(out, wait, on_wait_once):
@@ -318,15 +347,15 @@ def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False
         outcomes.extend(done)
     if prune and out.is_dir():
         with locked(out, wait, on_wait_once):
-            done = _prune(out, {f"{p.stem}.docx" for p in paths})
+            done = _prune(out, _produced(built_all, paths), roadmap)
         for outcome in done:
             on_outcome(outcome)
         outcomes.extend(done)
     batch = Batch(outcomes)
-    if pdf and documents(outcomes):
+    if pdf and documents_in_place(outcomes):
         with locked(out, wait, on_wait_once):
             try:
-                batch.pdfs = pdf_copies.convert(documents(outcomes), out)
+                batch.pdfs = pdf_copies.convert(documents_in_place(outcomes), out)
             except QPError as exc:
                 batch.pdf_error = str(exc)
     return batch
@@ -335,29 +364,31 @@ def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False
 def _write_group(group: list[Built], out: Path, force: bool) -> list[Outcome]:
     """Plan and write a group of built documents (out/'s lock held), in the group's order."""
     manifest = Manifest(out)
-    planned = [(built, *_plan(built, out, manifest)) for built in group]
+    planned = [step for built in group for step in _plan(built, out, manifest)]
     writing = []
-    for built, outcome, current in planned:
+    for step in planned:
+        outcome = step.outcome
         if outcome.status == CURRENT:
             outcome.status = UNCHANGED
-            manifest.settle(outcome.target.name, built.data)
+            manifest.settle(outcome.target.name, step.data)
         elif outcome.status in (NEW, STALE) or (outcome.status == EDITED and force):
             # a hand-edited file is kept aside: only the new content will be ours
             manifest.expect(outcome.target.name,
-                            None if outcome.status == EDITED else current, built.data)
-            writing.append((built, outcome, current))
+                            None if outcome.status == EDITED else step.current, step.data)
+            writing.append(step)
     if writing:
         try:  # first accept both contents: a kill now leaves either
             manifest.save()
         except QPError as exc:
             raise QPError(f"{exc} : les documents de ce groupe n'ont pas été écrits") from None
-    for built, outcome, current in writing:
+    for step in writing:
+        outcome, current = step.outcome, step.current
         try:
             if outcome.status == EDITED:
                 outcome.backup = keep_aside(outcome.target)
                 current = None
             # a document saved in Word since it was read is never replaced
-            write_atomic(outcome.target, built.data, unless_changed_from=current or b"")
+            write_atomic(outcome.target, step.data, unless_changed_from=current or b"")
         except ChangedMeanwhile as exc:
             outcome.status, outcome.errors = EDITED, [Problem(outcome.target, None, None, "", str(exc))]
             continue
@@ -369,8 +400,8 @@ def _write_group(group: list[Built], out: Path, force: bool) -> list[Outcome]:
                 outcome.target, None, None, "", f"écriture impossible ({describe_os_error(exc)})")]
             continue
         outcome.status = WRITTEN
-        manifest.settle(outcome.target.name, built.data)
-    done = [outcome for _, outcome, _ in planned]
+        manifest.settle(outcome.target.name, step.data)
+    done = [step.outcome for step in planned]
     try:
         manifest.save()
     except QPError as exc:  # the documents are written, and the saved manifest accepts them
@@ -388,12 +419,12 @@ class Unsettled(QPError):
         self.done = done
 
 
-def _prune(out: Path, produced: set[str]) -> list[Outcome]:
+def _prune(out: Path, produced: set[str], roadmap: bool) -> list[Outcome]:
     """Remove the documents no territory produces, when qp wrote them as they are; a
     hand-edited one is kept and reported."""
     manifest = Manifest(out)
     outcomes = []
-    for outcome, ours in _extra(out, produced, manifest):
+    for outcome, ours in _extra(out, produced, manifest, roadmap):
         if ours:  # a hand-edited one stays, reported as in excess
             try:
                 outcome.target.unlink()
@@ -407,7 +438,7 @@ def _prune(out: Path, produced: set[str]) -> list[Outcome]:
     return outcomes
 
 
-def documents(outcomes: Iterable[Outcome]) -> list[Path]:
+def documents_in_place(outcomes: Iterable[Outcome]) -> list[Path]:
     """The documents a batch has in place (written or unchanged)."""
     return [o.target for o in outcomes if o.status in (WRITTEN, UNCHANGED)]
 

@@ -15,7 +15,7 @@ import typer
 
 from . import __version__
 from .cli_french import FrenchCommand, FrenchGroup, UnknownCommand, usage_error
-from .errors import Problem, QPError, UsageError, describe_os_error
+from .errors import InvalidTerritory, Problem, QPError, UsageError, describe_os_error
 from .screen import Progress, say
 
 # `core` (pydantic: 0.3 s of imports) and `batch` (Jinja2, Markdown, lxml: 0.3 s more) are
@@ -97,6 +97,9 @@ def generate(
                              help="Écrit aussi une copie PDF (LibreOffice)."),
     force: bool = typer.Option(False, "--force", show_default=False,
                                help="Remplace aussi un document modifié à la main, gardé à côté."),
+    roadmap: bool = typer.Option(False, "--roadmap", show_default=False,
+                                 help="Écrit aussi la feuille de route de chaque territoire "
+                                      "(out/<territoire>.feuille-de-route.docx)."),
     prune: bool = typer.Option(False, "--prune", show_default=False,
                                help="Avec --all : supprime les documents qu'aucun territoire ne "
                                     "produit plus (s'ils n'ont pas été modifiés à la main)."),
@@ -106,7 +109,7 @@ def generate(
                              help="Attente maximale si un autre qp generate écrit dans le même "
                                   "dossier (par défaut : 60)."),
 ) -> None:
-    """Écrit out/<territoire>.docx : la convention suivie de ses trois annexes."""
+    """Écrit out/<territoire>.docx (la convention et ses annexes) et ses avenants."""
     from . import batch, core
 
     if all_ == bool(targets):
@@ -123,12 +126,13 @@ def generate(
     if not paths:
         raise QPError(f"aucun fichier de territoire (.yaml) dans {territories}")
     if check:
-        outcomes = batch.check(paths, out, complete=all_, jobs=jobs, on_outcome=_say_planned)
+        outcomes = batch.check(paths, out, complete=all_, jobs=jobs, roadmap=roadmap,
+                               on_outcome=_say_planned)
         _report_check(outcomes, paths, out)
         return
     with Progress(len(paths)) as progress:
         result = batch.generate(
-            paths, out, jobs=jobs, force=force, prune=prune, pdf=pdf, wait=wait,
+            paths, out, jobs=jobs, force=force, prune=prune, pdf=pdf, roadmap=roadmap, wait=wait,
             on_outcome=progress.report,
             on_wait=lambda: say(f"un autre « qp generate » écrit dans {out} : attente de sa "
                                 f"fin ({wait} s au plus)…", err=True))
@@ -185,19 +189,59 @@ def _report_generate(outcomes: list) -> bool:
     return bool(failed)
 
 
+@app.command(cls=FrenchCommand, options_metavar="[OPTIONS]")
+def sign(
+    target: str = typer.Argument(..., metavar="TERRITOIRE", show_default=False,
+                                 help="nom du territoire (toulouse) ou fichier de territoire"),
+    date: str = typer.Option(..., "--date", metavar="AAAA-MM-JJ", show_default=False,
+                             help="Date de la signature."),
+    territories: Path = TERRITORIES,
+    out: Path = typer.Option(Path("out"), "--out", "-o", metavar="DOSSIER", show_default=False,
+                             readable=False,
+                             help="Dossier des documents (par défaut : out) ; l'archive va "
+                                  "dans son sous-dossier signees/."),
+) -> None:
+    """Enregistre la signature d'une convention : fichier de territoire mis à jour,
+    document signé archivé."""
+    import datetime as dt
+
+    from . import batch, core, signing
+
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        raise UsageError(f"--date « {date} » : écrivez la date AAAA-MM-JJ, par exemple "
+                         "2021-09-22") from None
+    path = core.find([target], territories)[0]
+    try:
+        signed = signing.sign(path, day, out, today=dt.date.today())
+    except InvalidTerritory as exc:
+        for problem in exc.problems:
+            _print_problem(problem)
+        raise QPError(f"{path.stem} : la convention ne peut être signée en l'état, rien n'a "
+                      "été changé") from None
+    say((f"{path.stem} : convention signée le {day:%d/%m/%Y} ; {signed.territory_file} "
+         f"mis à jour (statut: signee, signature.date), document signé archivé sous "
+         f"{signed.archive}", "green"))
+    result = batch.generate([path], out, on_outcome=lambda o: say(f"{o.status} : {o.target}"))
+    if _report_generate(result.outcomes):
+        raise typer.Exit(1)
+
+
 @app.command("list", cls=FrenchCommand, options_metavar="[OPTIONS]")
 def list_(territories: Path = TERRITORIES) -> None:
-    """Une ligne par territoire : chef de file, pilotage, faits à compléter."""
+    """Une ligne par territoire : statut, chef de file, fin de validité, faits à compléter."""
     from . import core
 
     rows = core.overview(territories)
     width = max([len("Territoire"), *(len(row.name) for row in rows)])
-    say(f"{'Territoire':<{width}}  {'Chef de file':<22}  {'Pilotage':<13}  À compléter")
+    say(f"{'Territoire':<{width}}  {'Statut':<6}  {'Chef de file':<22}  {'Fin':<10}  "
+        "À compléter")
     for row in rows:
         if row.errors:
             say(f"{row.name:<{width}}  ", (f"{row.errors} erreur(s) : qp validate {row.path}", "red"))
         else:
-            say(f"{row.name:<{width}}  {row.chef_de_file:<22}  {row.pilotage:<13}  "
+            say(f"{row.name:<{width}}  {row.statut:<6}  {row.chef_de_file:<22}  {row.fin:<10}  "
                 f"{row.to_complete or 'rien'}")
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from . import programme
+from . import lifecycle, programme
 from .errors import QPError
 from .loader import EXTENSIONS, NAME, SAYS_YAML, name_problem
 from .validate import Checked, check_file
@@ -106,12 +106,14 @@ def fewer_cycle_collections() -> Iterator[None]:
 
 @dataclass
 class Row:
-    """One territory, as `qp list` shows it."""
+    """One territory, as `qp list` shows it (the chef de file and the end of validity
+    as the signed avenants have changed them)."""
 
     name: str
     path: Path
-    chef_de_file: str  # display names; « — » when still to complete
-    pilotage: str
+    statut: str  # display names; « — » when still to complete
+    chef_de_file: str
+    fin: str
     to_complete: int
     errors: int
 
@@ -121,12 +123,13 @@ def overview(folder: Path) -> list[Row]:
     for checked in validate(territory_files(folder)):
         territory = checked.territory
         if territory is None:
-            rows.append(Row(checked.path.stem, checked.path, "", "", 0, len(checked.errors)))
+            rows.append(Row(checked.path.stem, checked.path, "", "", "", 0,
+                            len(checked.errors)))
             continue
-        partner = programme.PARTNERS_SHORT.get(territory.chef_de_file, "—") \
-            if isinstance(territory.chef_de_file, str) else "—"
-        steering = programme.LOCAL_STEERING.get(territory.pilotage, "—") \
-            if isinstance(territory.pilotage, str) else "—"
-        rows.append(Row(checked.path.stem, checked.path, partner, steering,
+        partner = lifecycle.current(territory, "chef_de_file")
+        rows.append(Row(checked.path.stem, checked.path,
+                        programme.CONVENTION_STATUSES[territory.statut],
+                        programme.PARTNERS_SHORT.get(partner, "—") if isinstance(partner, str) else "—",
+                        f"{lifecycle.end_of_validity(territory):%d/%m/%Y}",
                         len(checked.warnings), 0))
     return rows

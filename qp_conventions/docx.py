@@ -31,6 +31,7 @@ from .errors import QPError
 from .images import Image
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
 IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
@@ -67,6 +68,8 @@ class Reference:
     tail: str  # from </w:body> to the end
     portrait: str  # the body's final section properties (page setup, footer)
     landscape: str  # the same, turned to landscape
+    portrait_draft: str  # the same two with the header that carries « PROJET »
+    landscape_draft: str
     page_width: int  # twips
     page_height: int
     margins: int  # left + right, twips
@@ -104,10 +107,22 @@ def load_reference(path: Path) -> Reference:
     return Reference(
         parts=parts, head=head, tail=tail, portrait=portrait_xml,
         landscape=_envelope(document, landscape)[2],
+        portrait_draft=_envelope(document, _with_watermark(section))[2],
+        landscape_draft=_envelope(document, _with_watermark(landscape))[2],
         page_width=int(size.get(q("w"))), page_height=int(size.get(q("h"))),
         margins=int(margin.get(q("left"))) + int(margin.get(q("right"))),
         styles={kind: names[name.lower()] for kind, name in STYLES.items()},
     )
+
+
+def _with_watermark(section: etree._Element) -> etree._Element:
+    """A section whose pages have the header that carries the draft's watermark."""
+    section = copy.deepcopy(section)
+    reference = etree.Element(q("headerReference"))
+    reference.set(q("type"), "default")
+    reference.set(f"{{{R}}}id", WATERMARK_ID)
+    section.insert(0, reference)  # headers come first in a section's properties
+    return section
 
 
 def _envelope(document: etree._Element, section: etree._Element) -> tuple[str, str, str]:
@@ -302,9 +317,9 @@ def _logo_part(number: int, logo: Image) -> str:
     return f"word/media/logo{number}.{logo.kind}"
 
 
-def _with_logos(ref: Reference, logos: list[Image]) -> dict[str, bytes]:
-    """The parts that change when a document carries logos: the images themselves, the
-    document's relationships to them, and their content types."""
+def _extra_parts(ref: Reference, logos: list[Image], draft: bool) -> dict[str, bytes]:
+    """The parts a document adds to the reference's: its logos' images and a draft's
+    watermark, with the document's relationships to them and their content types."""
     parts = {_logo_part(n, logo): logo.data for n, logo in enumerate(logos, 1)}
     relationships = etree.fromstring(ref.parts["word/_rels/document.xml.rels"])
     for number, logo in enumerate(logos, 1):
@@ -315,6 +330,12 @@ def _with_logos(ref: Reference, logos: list[Image]) -> dict[str, bytes]:
     for kind in sorted({logo.kind for logo in logos}):
         etree.SubElement(types, f"{{{CONTENT_TYPES}}}Default", Extension=kind,
                          ContentType=f"image/{kind}")
+    if draft:
+        parts[WATERMARK_PART] = WATERMARK.encode("utf-8")
+        etree.SubElement(relationships, f"{{{PACKAGE_RELS}}}Relationship", Id=WATERMARK_ID,
+                         Type=HEADER_REL, Target=WATERMARK_PART.removeprefix("word/"))
+        etree.SubElement(types, f"{{{CONTENT_TYPES}}}Override", PartName=f"/{WATERMARK_PART}",
+                         ContentType=HEADER_TYPE)
     parts["word/_rels/document.xml.rels"] = _xml(relationships)
     parts["[Content_Types].xml"] = _xml(types)
     return parts
@@ -322,7 +343,8 @@ def _with_logos(ref: Reference, logos: list[Image]) -> dict[str, bytes]:
 
 # --- the document -------------------------------------------------------------------
 
-def document_xml(blocks: list[Block], ref: Reference, logos: list[Image] = ()) -> bytes:
+def document_xml(blocks: list[Block], ref: Reference, logos: list[Image] = (),
+                 draft: bool = False) -> bytes:
     body: list[str] = []
     if logos:
         body.append(_logos(list(logos), ref.page_width - ref.margins))
@@ -338,7 +360,7 @@ def document_xml(blocks: list[Block], ref: Reference, logos: list[Image] = ()) -
             if block.kind == "landscape_end" and index == len(blocks) - 1:
                 break  # nothing follows: no portrait page to open
             # A section ends with a paragraph carrying that section's properties.
-            body.append(f"<w:p><w:pPr>{_section(ref, landscape)}</w:pPr></w:p>")
+            body.append(f"<w:p><w:pPr>{_section(ref, landscape, draft)}</w:pPr></w:p>")
             landscape = block.kind == "landscape_start"
             first_of_section = True
             continue
@@ -350,11 +372,51 @@ def document_xml(blocks: list[Block], ref: Reference, logos: list[Image] = ()) -
             body.append(_paragraph(ref.styles[block.kind], block.runs, keep_next=keeping,
                                    page_break_before=False if first_of_section else None))
         first_of_section = False
-    return (ref.head + "".join(body) + _section(ref, landscape) + ref.tail).encode("utf-8")
+    return (ref.head + "".join(body) + _section(ref, landscape, draft) + ref.tail).encode("utf-8")
 
 
-def _section(ref: Reference, landscape: bool) -> str:
+def _section(ref: Reference, landscape: bool, draft: bool) -> str:
+    if draft:
+        return ref.landscape_draft if landscape else ref.portrait_draft
     return ref.landscape if landscape else ref.portrait
+
+
+# --- the draft's watermark -----------------------------------------------------------
+
+WATERMARK_ID = "rIdProjet"
+WATERMARK_PART = "word/header-projet.xml"
+HEADER_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/header"
+HEADER_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"
+
+# The header of every page of a draft: « PROJET » across the page, light grey, behind the
+# text, as Word's own Design > Watermark writes it (a VML text shape), which LibreOffice
+# also shows.
+WATERMARK = (
+    "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    '<w:hdr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+    'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+    'xmlns:w10="urn:schemas-microsoft-com:office:word">'
+    '<w:p><w:pPr><w:spacing w:after="0"/></w:pPr><w:r><w:rPr><w:noProof/></w:rPr><w:pict>'
+    '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+    'path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas><v:f eqn="sum #0 0 10800"/>'
+    '<v:f eqn="prod #0 2 1"/><v:f eqn="sum 21600 0 @1"/><v:f eqn="sum 0 0 @2"/>'
+    '<v:f eqn="sum 21600 0 @3"/><v:f eqn="if @0 @3 0"/><v:f eqn="if @0 21600 @1"/>'
+    '<v:f eqn="if @0 0 @2"/><v:f eqn="if @0 @4 21600"/><v:f eqn="mid @5 @6"/>'
+    '<v:f eqn="mid @8 @5"/><v:f eqn="mid @7 @8"/><v:f eqn="mid @6 @7"/>'
+    '<v:f eqn="sum @6 0 @5"/></v:formulas><v:path textpathok="t" o:connecttype="custom" '
+    'o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" o:connectangles="270,180,90,0"/>'
+    '<v:textpath on="t" fitshape="t"/><v:handles><v:h position="#0,bottomRight" '
+    'xrange="6629,14971"/></v:handles><o:lock v:ext="edit" text="t" shapetype="t"/>'
+    '</v:shapetype>'
+    '<v:shape id="PowerPlusWaterMarkObject1" o:spid="_x0000_s1025" type="#_x0000_t136" '
+    'style="position:absolute;margin-left:0;margin-top:0;width:400pt;height:130pt;'
+    'rotation:315;z-index:-251657216;mso-position-horizontal:center;'
+    'mso-position-horizontal-relative:margin;mso-position-vertical:center;'
+    'mso-position-vertical-relative:margin" o:allowincell="f" fillcolor="silver" '
+    'stroked="f"><v:fill opacity=".5"/><v:textpath style="font-family:&quot;Arial&quot;;'
+    'font-size:1pt" string="PROJET"/><w10:wrap anchorx="margin" anchory="margin"/>'
+    '</v:shape></w:pict></w:r></w:p></w:hdr>')
 
 
 def _xml(root: etree._Element) -> bytes:
@@ -387,12 +449,13 @@ _DATE = (1980, 1, 1, 0, 0, 0)  # every entry's date: the documents do not depend
 
 
 def write_docx(blocks: list[Block], reference: Path, *, title: str, subject: str,
-               when: dt.date, logos: list[Image] = ()) -> bytes:
+               when: dt.date, logos: list[Image] = (), draft: bool = False) -> bytes:
+    """The .docx of `blocks`; a `draft` carries « PROJET » across every page."""
     ref = load_reference(reference)
-    own = {"word/document.xml": document_xml(blocks, ref, logos),
+    own = {"word/document.xml": document_xml(blocks, ref, logos, draft),
            "docProps/core.xml": core_xml(title, subject, when)}
-    if logos:
-        own.update(_with_logos(ref, list(logos)))
+    if logos or draft:
+        own.update(_extra_parts(ref, list(logos), draft))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in [*ref.parts, *(n for n in own if n not in ref.parts)]:

@@ -10,6 +10,10 @@ ERROR = "erreur"
 WARNING = "avertissement"
 
 
+# How the message of a fact still to supply begins (a warning, highlighted in the document)
+TO_COMPLETE = "à compléter"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong (or missing) in a territory file, with where it is."""

@@ -520,8 +520,9 @@ def _build(path: Path, constructor: SafeConstructor, node: Node, problems: list[
         return None
 
 
-def load_territory_file(path: Path) -> LoadedFile:
-    text = read_text(path)
+def load_territory_file(path: Path, text: str | None = None) -> LoadedFile:
+    """The file at `path`, or `text` given for it (a change not yet written)."""
+    text = read_text(path) if text is None else text
     try:
         root, problems = _compose(path, text, _FAST_LOADER)
     except (yaml.YAMLError, ValueError, OverflowError):

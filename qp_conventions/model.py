@@ -276,7 +276,35 @@ class Operation(Section):
     statut: Code(programme.OPERATION_STATUSES, "statut de l'opération")
 
 
+class Roadmap(Section):
+    """The feuille de route, annexed to the convention within 6 months of the
+    labellisation (Article 1), signed on its own."""
+
+    date: Date("date de signature de la feuille de route", None)
+    lieu: Text("lieu de signature de la feuille de route", None)
+    exemplaires: Optional[Annotated[int, Strict(), Field(ge=1, le=99)]] = Field(
+        default=None, title="nombre d'exemplaires de la feuille de route")
+
+
+class Avenant(Section):
+    """A change of the signed convention: its number, its signature (a dated avenant is
+    in force), what it changes and the new value."""
+
+    numero: Annotated[int, Strict(), Field(ge=1, le=99, title="numéro de l'avenant")]
+    date: Date("date de signature de l'avenant", None)
+    lieu: Text("lieu de signature de l'avenant", None)
+    exemplaires: Optional[Annotated[int, Strict(), Field(ge=1, le=99)]] = Field(
+        default=None, title="nombre d'exemplaires de l'avenant")
+    objet: Code(programme.AVENANT_OBJECTS, "objet de l'avenant")
+    duree_mois: Optional[Annotated[int, Strict(), Field(ge=1, le=240)]] = Field(
+        default=None, title="nouvelle durée totale, en mois depuis la labellisation")
+    chef_de_file: Code(programme.PARTNERS_SHORT, "nouveau chef de file", None)
+    pilotage: Code(programme.LOCAL_STEERING, "nouveau pilotage local", None)
+    feuille_de_route: Date("date de la feuille de route révisée", None)
+
+
 class Territory(Section):
+    statut: Code(programme.CONVENTION_STATUSES, "statut de la convention", "brouillon")
     logos: Items(Text("logo"), "logos")
     intercommunalite: Intercommunality = Field(title="intercommunalité")
     etat: State = Field(default=State(), title="Etat")
@@ -288,3 +316,5 @@ class Territory(Section):
     annexe_1_gouvernance: Items(Instance, "instances de gouvernance (annexe 1)")
     annexe_2_axes: Items(Axis, "axes stratégiques (annexe 2)")
     annexe_3_operations: Items(Operation, "opérations (annexe 3)")
+    feuille_de_route: Roadmap = Field(default=Roadmap(), title="feuille de route")
+    avenants: Items(Avenant, "avenants")

@@ -105,6 +105,19 @@ PARTIES: dict[str, str] = {"intercommunalite": "l'intercommunalité", "etat": "l
 
 CIVILITIES: dict[str, str] = {"Madame": "Madame", "Monsieur": "Monsieur"}
 
+# Where a convention stands: a draft carries « PROJET » on every page; a signed one is
+# archived, and its text changes only by avenant.
+CONVENTION_STATUSES: dict[str, str] = {"brouillon": "projet", "signee": "signée"}
+
+# What an avenant changes (Article 4: « prolongée par avenant »; a change of chef de
+# file, of pilotage, a revised feuille de route).
+AVENANT_OBJECTS: dict[str, str] = {
+    "prolongation": "prolongation de la durée",
+    "chef_de_file": "changement de chef de file",
+    "pilotage": "changement de pilotage local",
+    "feuille_de_route": "feuille de route révisée",
+}
+
 # The 14 pilot territories of the first wave (seeds 002, 003, 004), by file slug.
 PILOT_TERRITORIES: dict[str, str] = {
     "toulouse": "Toulouse Métropole",

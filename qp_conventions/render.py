@@ -24,17 +24,21 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from mdit_py_plugins.container import container_plugin
 
-from . import french, programme
+from . import french, lifecycle, programme
 from .blocks import Block, Line, Run
 from .departements import of_departement
-from .model import Missing, Territory
+from .model import Avenant, Missing, Territory
 
 OPEN, CLOSE = "\ue000", "\ue001"  # around the number of a value set aside
 _MARKER = re.compile(f"{OPEN}(\\d+){CLOSE}")
 
-# The document, part by part: the convention, then its annexes.
-PARTS = ("convention.md.j2", "annexe_1_gouvernance.md.j2", "annexe_2_axes.md.j2",
-         "annexe_3_operations.md.j2")
+# Each document, part by part: the convention, then its annexes; the feuille de route
+# (the annexes on their own, Article 1); an avenant.
+ANNEXES = ("annexe_1_gouvernance.md.j2", "annexe_2_axes.md.j2", "annexe_3_operations.md.j2")
+CONVENTION = ("convention.md.j2", *ANNEXES)
+ROADMAP = ("feuille_de_route.md.j2", *ANNEXES)
+AVENANT = ("avenant.md.j2",)
+PARTS = CONVENTION
 
 
 def templates_dir() -> Path:
@@ -119,13 +123,26 @@ def _gender_of(civilite: Any) -> Any:
         "feminin" if civilite == "Madame" else "masculin")
 
 
-def context(territory: Territory) -> dict:
+def context(territory: Territory, avenant: Avenant | None = None,
+            in_force: bool = False) -> dict:
     """What the templates read: the validated territory itself (missing facts in their
     place), the programme's fixed facts and display names, and the wording the
-    territory signed. The programme's words are marked as the model's wording."""
+    territory signed. The programme's words are marked as the model's wording.
+
+    The convention shows its chef de file and pilotage as signed; the feuille de route
+    (`in_force`) as the signed avenants have changed them; an `avenant`, with the
+    avenants before it."""
     wording = programme.WORDINGS[territory.redaction]
-    partner = programme.PARTNERS.get(territory.chef_de_file) \
-        if isinstance(territory.chef_de_file, str) else None
+    previous = territory.avenants[:avenant.numero - 1] if avenant else []
+    roadmap = lifecycle.roadmap(territory)
+    if avenant:
+        changes = previous
+    elif in_force:  # the feuille de route: the avenants signed by its own signature
+        changes = lifecycle.in_force(territory, roadmap.date if roadmap.signed else None)
+    else:
+        changes = []
+    chef_de_file = lifecycle.current(territory, "chef_de_file", changes)
+    partner = programme.PARTNERS.get(chef_de_file) if isinstance(chef_de_file, str) else None
     operations = territory.annexe_3_operations
     total_cost = sum((op.cout_total for op in operations), Decimal(0))
     financers: dict[str, Decimal] = {}
@@ -144,9 +161,18 @@ def context(territory: Territory) -> dict:
         "ministre": etat.ministre,
         "prefet": etat.prefet,
         "prefet_genre": _gender_of(etat.prefet.civilite) if etat.prefet else "masculin",
-        "chef_de_file": Markup(partner.with_article) if partner else territory.chef_de_file,
-        "pilotage": territory.pilotage,
+        "chef_de_file": Markup(partner.with_article) if partner else chef_de_file,
+        "pilotage": lifecycle.current(territory, "pilotage", changes),
         "signature": territory.signature,
+        # the convention's life (lifecycle.py)
+        "convention_signed": territory.signature.date if territory.statut == "signee" else None,
+        "roadmap": roadmap,
+        "avenant": avenant,
+        "previous_avenants": previous,
+        "end_of_validity": lifecycle.end_of_validity(territory, [*previous, avenant])
+        if avenant else lifecycle.end_of_validity(territory),
+        "avenant_objects": names(programme.AVENANT_OBJECTS),
+        "partners": {code: Markup(p.with_article) for code, p in programme.PARTNERS.items()},
         "wording": {name: Markup(getattr(wording, name))
                     for name in wording.__dataclass_fields__},
         "programme": {
@@ -183,13 +209,14 @@ def context(territory: Territory) -> dict:
     }
 
 
-def render_markdown(territory: Territory) -> tuple[list[str], list]:
-    """The model's parts rendered for this territory, with markers in place of values,
+def render_markdown(territory: Territory, parts: tuple[str, ...] = CONVENTION,
+                    avenant: Avenant | None = None) -> tuple[list[str], list]:
+    """A document's parts rendered for this territory, with markers in place of values,
     and the values (one list for the whole document)."""
     env = environment(templates_dir())
-    variables = context(territory)
-    parts = [env.get_template(name).render(variables) for name in PARTS]
-    return parts, variables["values"]
+    variables = context(territory, avenant, in_force=parts == ROADMAP)
+    rendered = [env.get_template(name).render(variables) for name in parts]
+    return rendered, variables["values"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -345,6 +372,9 @@ def to_blocks(parts: list[str], values: list) -> list[Block]:
     return blocks
 
 
-def render_blocks(territory: Territory) -> list[Block]:
-    parts, values = render_markdown(territory)
-    return to_blocks(parts, values)
+def render_blocks(territory: Territory, parts: tuple[str, ...] = CONVENTION,
+                  avenant: Avenant | None = None) -> list[Block]:
+    """The blocks of one of a territory's documents: the convention (by default), its
+    feuille de route (ROADMAP), or an avenant (AVENANT, with `avenant`)."""
+    rendered, values = render_markdown(territory, parts, avenant)
+    return to_blocks(rendered, values)

@@ -16,8 +16,10 @@ from typing import Any, Iterator
 
 from pydantic import TypeAdapter, ValidationError
 
+from . import programme
 from .french import euros
-from .model import (Axis, Date, Intercommunality, Operation, Signature, State, Territory)
+from .model import (Avenant, Axis, Date, Intercommunality, Operation, Roadmap, Signature, State,
+                    Territory)
 
 Found = tuple[tuple, str]  # the YAML path of the field, the message
 
@@ -35,13 +37,20 @@ class Parts:
     # the codes of every axis written, even one that is not valid itself: an operation
     # on it is not on an unknown axis
     axis_codes: list[str] = field(default_factory=list)
+    statut: str | None = None
+    chef_de_file: Any = None
+    pilotage: Any = None
+    roadmap: Roadmap | None = None
+    avenants: list[tuple[int, Avenant]] | None = None  # None: some avenant is not valid
 
     @classmethod
     def of(cls, territory: Territory) -> "Parts":
         return cls(territory.intercommunalite, territory.etat, territory.signature,
                    territory.labellisation, list(enumerate(territory.annexe_2_axes)),
                    list(enumerate(territory.annexe_3_operations)),
-                   [axis.code for axis in territory.annexe_2_axes])
+                   [axis.code for axis in territory.annexe_2_axes], territory.statut,
+                   territory.chef_de_file, territory.pilotage, territory.feuille_de_route,
+                   list(enumerate(territory.avenants)))
 
     @classmethod
     def valid_in(cls, data: dict) -> "Parts":
@@ -68,11 +77,91 @@ class Parts:
             each(Operation, data.get("annexe_3_operations")),
             [axis["code"] for axis in data.get("annexe_2_axes") or []
              if isinstance(axis, dict) and isinstance(axis.get("code"), str)],
+            valid(Territory.model_fields["statut"].annotation, data.get("statut", "brouillon")),
+            None, None,  # (the rules on avenants need the whole file valid)
+            valid(Roadmap, data.get("feuille_de_route", {})),
+            None,
         )
 
 
 def check(parts: Parts) -> list[Found]:
-    return [*_state(parts), *_signature(parts), *_codes(parts), *_operations(parts)]
+    return [*_state(parts), *_signature(parts), *_codes(parts), *_operations(parts),
+            *_signed(parts), *_avenants(parts)]
+
+
+def _signed(parts: Parts) -> Iterator[Found]:
+    """A signed convention is dated; its feuille de route is signed after labellisation."""
+    if parts.statut == "signee" and parts.signature is not None and not isinstance(
+            parts.signature.date, dt.date):
+        yield (("statut",), "une convention signée est datée : indiquez signature.date (qp sign "
+                            "TERRITOIRE --date AAAA-MM-JJ le fait pour vous)")
+    roadmap, labelled = parts.roadmap, parts.labellisation
+    if roadmap is not None and isinstance(roadmap.date, dt.date) and labelled \
+            and roadmap.date < labelled:
+        yield (("feuille_de_route", "date"),
+               f"la feuille de route ({roadmap.date:%d/%m/%Y}) ne peut précéder la "
+               f"labellisation ({labelled:%d/%m/%Y})")
+
+
+_VALUES = {"prolongation": "duree_mois", "chef_de_file": "chef_de_file",
+           "pilotage": "pilotage", "feuille_de_route": "feuille_de_route"}
+
+
+def _avenants(parts: Parts) -> Iterator[Found]:
+    """Avenants change a signed convention, one thing each, in order: numbered 1, 2, …
+    without gap, dated after the convention and after each other, each changing
+    something (a prolongation lengthens it)."""
+    if not parts.avenants:
+        return
+    if parts.statut != "signee":
+        yield (("avenants",), "un avenant modifie une convention signée : celle-ci est encore "
+                              "un projet (statut: brouillon)")
+        return
+    signed = parts.signature.date if parts.signature else None
+    previous_date = signed if isinstance(signed, dt.date) else None
+    unsigned = None  # the first avenant not signed yet
+    months, values = programme.VALIDITY_MONTHS, {"chef_de_file": parts.chef_de_file,
+                                                 "pilotage": parts.pilotage}
+    for i, avenant in parts.avenants:
+        where = ("avenants", i)
+        if avenant.numero != i + 1:
+            yield ((*where, "numero"), f"avenant n° {avenant.numero} : les avenants se suivent "
+                                       f"sans lacune, celui-ci est le n° {i + 1}")
+        needed = _VALUES[avenant.objet]
+        for name in _VALUES.values():
+            given = getattr(avenant, name) is not None
+            if name == needed and not given:
+                yield ((*where, "objet"), f"avenant de {programme.AVENANT_OBJECTS[avenant.objet]} : "
+                                          f"indiquez {name}")
+            elif name != needed and given:
+                yield ((*where, name), f"{name} ne sert pas à un avenant de "
+                                       f"{programme.AVENANT_OBJECTS[avenant.objet]} : retirez-le")
+        if isinstance(avenant.date, dt.date) and previous_date and avenant.date < previous_date:
+            after = "la signature de la convention" if previous_date == signed else \
+                "l'avenant qui le précède"
+            yield ((*where, "date"), f"l'avenant ({avenant.date:%d/%m/%Y}) ne peut précéder "
+                                     f"{after} ({previous_date:%d/%m/%Y})")
+        if isinstance(avenant.date, dt.date) and unsigned is not None:
+            yield ((*where, "date"), f"l'avenant n° {unsigned} n'est pas encore signé (sans "
+                                     "date) : un avenant qui le suit ne peut l'être avant lui")
+        if isinstance(avenant.date, dt.date):
+            previous_date = avenant.date
+        elif unsigned is None:
+            unsigned = avenant.numero
+        new = getattr(avenant, needed)
+        if avenant.objet == "prolongation" and isinstance(new, int):
+            if new <= months:
+                yield ((*where, "duree_mois"), f"l'avenant ne prolonge pas la convention : sa "
+                                               f"durée est déjà de {months} mois ; écrivez la "
+                                               "nouvelle durée totale, plus longue")
+            months = max(months, new)
+        elif avenant.objet in values and new is not None:
+            if new == values[avenant.objet]:
+                names = programme.PARTNERS_SHORT if needed == "chef_de_file" else \
+                    programme.LOCAL_STEERING
+                yield ((*where, needed), f"l'avenant ne change rien : {names.get(new, new)} "
+                                         "est déjà celui de la convention")
+            values[avenant.objet] = new
 
 
 def _state(parts: Parts) -> Iterator[Found]:

@@ -10,6 +10,8 @@ import functools
 import os
 import sys
 
+from .errors import TO_COMPLETE
+
 
 @functools.lru_cache(maxsize=None)
 def _console(stream):
@@ -64,15 +66,19 @@ class Progress:
     def report(self, outcome) -> None:
         colour = "default" if outcome.status in ("écrit", "inchangé", "supprimé") else "red"
         note = ""
-        if outcome.warnings:
-            note = (f" ({len(outcome.warnings)} fait(s) à compléter, surlignés dans le "
+        facts = [p for p in outcome.warnings if p.message.startswith(TO_COMPLETE)]
+        if facts:
+            note = (f" ({len(facts)} fait(s) à compléter, surlignés dans le "
                     f"document : qp validate {outcome.source})")
         line = (f"{outcome.status} : {outcome.target}", colour), (note, "yellow")
         if self.bar is None:
             say(*line)
-            return
-        self.bar.advance(self.task)
-        if outcome.status != "inchangé":
-            from rich.text import Text
+        else:
+            self.bar.advance(self.task)
+            if outcome.status != "inchangé":
+                from rich.text import Text
 
-            self.bar.console.print(Text.assemble(*line))
+                self.bar.console.print(Text.assemble(*line))
+        for other in outcome.warnings:  # not a fact of the file (a convention not archived)
+            if not other.message.startswith(TO_COMPLETE):
+                say((other.format(), "yellow"), err=True)

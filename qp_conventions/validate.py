@@ -18,8 +18,9 @@ from typing import Any, Iterator
 from pydantic import BaseModel, ValidationError
 
 from . import rules
-from .errors import ERROR, WARNING, InvalidTerritory, Problem, field_path
+from .errors import ERROR, TO_COMPLETE, WARNING, InvalidTerritory, Problem, field_path
 from .images import Image, ImageError, read_image
+from .lifecycle import roadmap_due
 from .loader import LoadedFile, load_territory_file, name_problem
 from .model import Missing, Territory
 
@@ -42,12 +43,13 @@ class Checked:
         return [p for p in self.problems if not p.is_error]
 
 
-def check_file(path: Path) -> Checked:
+def check_file(path: Path, text: str | None = None) -> Checked:
+    """The territory file at `path`, or `text` given for it (a change not yet written)."""
     wrong_name = name_problem(path)
     if wrong_name:
         return Checked(path, None, [Problem(path, None, None, "", wrong_name)])
     try:
-        loaded = load_territory_file(path)
+        loaded = load_territory_file(path, text)
     except InvalidTerritory as exc:  # the file cannot be read as YAML at all
         return Checked(path, None, exc.problems)
     problems = list(loaded.problems)
@@ -66,9 +68,23 @@ def check_file(path: Path) -> Checked:
                  for loc, message in found]
     problems = _one_per_place(problems)
     if territory is not None:
-        problems += [Problem(path, *loaded.position(loc), field_path(loc),
-                             f"à compléter : {missing.author}", WARNING)
-                     for loc, missing in missing_facts(territory)]
+        for loc, missing in missing_facts(territory):
+            # a signed convention is complete; what the feuille de route brings may follow
+            signed = territory.statut == "signee" and loc[0] not in ROADMAP_PARTS
+            problems.append(Problem(
+                path, *loaded.position(loc), field_path(loc),
+                f"convention signée, mais à compléter : {missing.author}" if signed
+                else f"{TO_COMPLETE} : {missing.author}", ERROR if signed else WARNING))
+        # A draft's feuille de route is its annexes, reported above; once the convention
+        # is signed, a feuille de route not dated after its due date is late.
+        due = roadmap_due(territory)
+        if (territory.statut == "signee" and territory.feuille_de_route.date is None
+                and dt.date.today() > due):
+            problems.append(Problem(
+                path, *loaded.position(("feuille_de_route",)), "feuille_de_route",
+                f"{TO_COMPLETE} : feuille de route, attendue depuis le {due:%d/%m/%Y} (6 mois "
+                "après la labellisation, article 1) : datez-la (feuille_de_route.date) quand "
+                "elle est signée", WARNING))
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     return Checked(path, territory if not any(p.is_error for p in problems) else None,
                    problems, logos)
@@ -85,6 +101,11 @@ def _one_per_place(problems: list[Problem]) -> list[Problem]:
             kept.append(problem)
     return kept
 
+
+# The parts of a territory file that belong to the feuille de route (annexes 1 to 3),
+# which Article 1 lets come after the convention's signature.
+ROADMAP_PARTS = {"annexe_1_gouvernance", "annexe_2_axes", "annexe_3_operations",
+                  "feuille_de_route", "avenants"}
 
 # What the document prints of the annexes when they are empty, and the signatory's parts
 # it leaves out: facts the templates complete, reported to the author here.

@@ -76,13 +76,13 @@ def test_list_shows_one_line_per_territory_within_80_columns(qp, tree):
     result = qp("list", "-t", "t")  # (the test runs in its own folder)
     assert result.code == 0
     lines = result.out.splitlines()
-    assert lines[0].split() == ["Territoire", "Chef", "de", "file", "Pilotage", "À", "compléter"]
+    assert lines[0].split() == ["Territoire", "Statut", "Chef", "de", "file", "Fin", "À", "compléter"]
     assert all(len(line) <= 80 for line in lines)
     rows = {line.split()[0]: line for line in lines[1:]}
     assert len(rows) == 15
-    assert rows["toulouse"].split()[1:] == ["Banque", "des", "Territoires", "Equipe", "projet", "3"]
-    assert rows["aix-marseille-provence"].split()[1:] == ["ANRU", "Coordonnateur", "3"]
-    assert rows["arras"].split()[1:] == ["—", "—", "11"]
+    assert rows["toulouse"].split()[1:] == ["signée", "Banque", "des", "Territoires", "18/03/2023", "4"]
+    assert rows["aix-marseille-provence"].split()[1:] == ["projet", "ANRU", "18/03/2023", "3"]
+    assert rows["arras"].split()[1:] == ["projet", "—", "18/03/2023", "11"]
     assert rows["broken"].split(maxsplit=1)[1] == "1 erreur(s) : qp validate t/broken.yaml"
 
 
@@ -97,7 +97,13 @@ def test_every_command_has_french_help_and_is_in_the_readme(qp):
     main_help = qp("--help")
     assert main_help.code == 0
     assert "Affiche cette aide et quitte." in main_help.out
-    for command in ("validate", "generate", "list"):
+    import typer
+
+    from qp_conventions.cli import app
+
+    commands = list(typer.main.get_command(app).commands)
+    assert {"validate", "generate", "list", "sign"} <= set(commands)
+    for command in commands:
         assert command in main_help.out
         result = qp(command, "--help")
         assert result.code == 0
@@ -155,7 +161,7 @@ def test_version(qp):
 
 @pytest.mark.parametrize("args, message", [
     (["valid"], "erreur : commande inconnue « valid » (vouliez-vous dire validate ?) : "
-                "validate, generate, list"),
+                "validate, generate, sign, list"),
     (["list", "en-trop"], "erreur : argument(s) en trop : en-trop"),
     (["generate", "--all=3"], "erreur : l'option --all ne prend pas de valeur"),
     (["generate", "--jobs"], "erreur : l'option --jobs attend une valeur"),

@@ -127,6 +127,7 @@ def test_a_run_waits_for_the_folder_then_gives_up_in_french(qp, tmp_path):
 def test_a_closed_pipe_does_not_stop_the_batch(tmp_path):
     """`qp generate --all | head -1`: the batch goes on to the end, quietly."""
     out = tmp_path / "out"
+    shutil.copytree(ROOT / "out" / "signees", out / "signees")  # (or Toulouse's is not kept)
     process = subprocess.Popen([*QP, "generate", "--all", "-t", str(ROOT / "territories"),
                                 "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                env=checkout_env())

@@ -1,0 +1,181 @@
+"""The documents of a territory, and what is kept of a signed convention.
+
+A territory writes its convention (`toulouse.docx`), each of its avenants
+(`toulouse.avenant-1.docx`…), and, when asked, its feuille de route
+(`toulouse.feuille-de-route.docx`). Until it is signed, a document carries « PROJET »
+across every page.
+
+A signed convention is archived under `out/signees/` (`qp sign`): the document as signed,
+and a record of its text. From then on, a change of data or of the model that would
+alter that text is refused: a signed convention changes by avenant. A change that
+leaves the text as it is (a style) may still regenerate the working copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import lifecycle
+from .blocks import Block
+from .docx import write_docx
+from .errors import WARNING, Problem, QPError, describe_os_error
+from .loader import NAME
+from .render import AVENANT, CONVENTION, ROADMAP, render_blocks, templates_dir
+from .validate import Checked
+
+ARCHIVE = "signees"  # the folder of out/ where signed conventions are kept
+ROADMAP_SUFFIX = ".feuille-de-route"
+
+
+def avenant_suffix(number: int) -> str:
+    return f".avenant-{number}"
+
+
+def is_document_of_a_territory(name: str, roadmap: bool) -> bool:
+    """A name a territory's document takes (a copy kept aside, « x.modifie-a-la-main.docx »,
+    does not); feuilles de route count only when they are generated too."""
+    match = re.fullmatch(r"(.+?)(\.feuille-de-route|\.avenant-\d+)?\.docx", name)
+    return bool(match and NAME.fullmatch(match.group(1))
+                and (roadmap or match.group(2) != ROADMAP_SUFFIX))
+
+
+@dataclass
+class Document:
+    name: str  # in out/
+    data: bytes
+
+
+def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], list[Problem]]:
+    """The documents of a valid territory, and what to tell about them (a signed
+    convention whose text would change is an error; one not archived, a warning)."""
+    territory = checked.territory
+    slug = checked.path.stem
+    interco = territory.intercommunalite.nom
+    reference = templates_dir() / "reference.docx"
+    signed = territory.statut == "signee"
+    blocks = render_blocks(territory, CONVENTION)
+    problems = _signed_text(checked, out, blocks) if signed else []
+    documents = [Document(f"{slug}.docx", write_docx(
+        blocks, reference, draft=not signed, logos=checked.logos,
+        title=f"Convention d'engagement Quartiers productifs – {interco}",
+        subject="Convention d'engagement Quartiers productifs et ses annexes",
+        when=territory.signature.date or territory.labellisation))]
+    for avenant in territory.avenants:
+        documents.append(Document(f"{slug}{avenant_suffix(avenant.numero)}.docx", write_docx(
+            render_blocks(territory, AVENANT, avenant), reference,
+            draft=not isinstance(avenant.date, dt.date),
+            title=f"Avenant n° {avenant.numero} à la convention d'engagement Quartiers "
+                  f"productifs – {interco}",
+            subject="Avenant à la convention d'engagement Quartiers productifs",
+            when=avenant.date or territory.signature.date or territory.labellisation)))
+    if roadmap:
+        version = lifecycle.roadmap(territory)
+        documents.append(Document(f"{slug}{ROADMAP_SUFFIX}.docx", write_docx(
+            render_blocks(territory, ROADMAP), reference, logos=checked.logos,
+            draft=not version.signed,
+            title=f"Feuille de route Quartiers productifs – {interco}",
+            subject="Feuille de route annexée à la convention d'engagement Quartiers productifs",
+            when=version.date if version.signed else territory.labellisation)))
+    return documents, problems
+
+
+def convention_text(blocks: list[Block]) -> list[str]:
+    """The convention's own text (not its annexes), line by line: what was signed. Its
+    look (styles, spacing) is not part of it."""
+    lines = []
+    for block in blocks:
+        if block.kind == "annex_title":
+            break
+        if block.runs:
+            lines.append("".join(run.text for run in block.runs))
+        for row in block.rows:
+            lines.append(" | ".join("".join(run.text for run in cell) for cell in row))
+        for column in block.columns:
+            lines.append(" / ".join("".join(run.text for run in line) if line else "…"
+                                    for line in column))
+    return lines
+
+
+def _record_path(out: Path, slug: str) -> Path:
+    return out / ARCHIVE / f"{slug}.json"
+
+
+def record(out: Path, slug: str) -> dict | None:
+    """What was kept of a signed convention, or None if it was not archived."""
+    path = _record_path(out, slug)
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG):
+            return None  # no such file can exist there (out/ itself is reported on writing)
+        raise QPError(f"archive de la convention signée {path} illisible "
+                      f"({describe_os_error(exc)})") from None
+    except ValueError:
+        raise QPError(f"archive de la convention signée {path} illisible (contenu illisible)") \
+            from None
+
+
+def _signed_text(checked: Checked, out: Path, blocks: list[Block]) -> list[Problem]:
+    territory = checked.territory
+    slug = checked.path.stem
+    kept = record(out, slug)
+    signed_on = f"{territory.signature.date:%d/%m/%Y}"
+    if kept is None:
+        return [Problem(checked.path, None, None, "statut",
+                        f"convention signée le {signed_on}, mais pas archivée : lancez "
+                        f"« {_sign_command(checked.path, out, territory.signature.date)} » "
+                        "pour garder le document signé", WARNING)]
+    now = convention_text(blocks)
+    if now == kept["texte"]:
+        return []
+    before = next((old for old, new in zip(kept["texte"], now) if old != new),
+                  kept["texte"][len(now)] if len(kept["texte"]) > len(now) else "")
+    after = next((new for old, new in zip(kept["texte"], now) if old != new),
+                 now[len(kept["texte"])] if len(now) > len(kept["texte"]) else "")
+    return [Problem(checked.path, None, None, "statut",
+                    f"la convention signée le {kept['signee_le']} ne peut plus changer : son "
+                    f"texte deviendrait « {_short(after)} » au lieu de « {_short(before)} ». "
+                    "Une convention signée se modifie par avenant (rubrique avenants) ; le "
+                    f"document signé reste sous {out / ARCHIVE / (slug + '.docx')}")]
+
+
+def _sign_command(path: Path, out: Path, day: dt.date) -> str:
+    """The `qp sign` command for this file and this out/ (options only where they are not
+    the defaults)."""
+    command = f"qp sign {path.stem} --date {day:%Y-%m-%d}"
+    if path.parent.resolve() != Path("territories").resolve():
+        command += f" -t {path.parent}"
+    if out.resolve() != Path("out").resolve():
+        command += f" -o {out}"
+    return command
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def archive(out: Path, slug: str, signed_on: dt.date, document: bytes,
+            blocks: list[Block]) -> Path:
+    """Keep a signed convention: the document, and the record of its text. Never
+    replaces an archive."""
+    from .output import write_atomic
+
+    folder = out / ARCHIVE
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{slug}.docx"
+    for path in (target, _record_path(out, slug)):
+        if path.exists():
+            raise QPError(f"{path} existe déjà : la convention de {slug} est déjà archivée")
+    kept = {"territoire": slug, "signee_le": f"{signed_on:%d/%m/%Y}",
+            "document_sha256": hashlib.sha256(document).hexdigest(),
+            "texte": convention_text(blocks)}
+    write_atomic(target, document)
+    write_atomic(_record_path(out, slug),
+                 (json.dumps(kept, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    return target
