@@ -28,7 +28,6 @@ from .core import distinct, fewer_cycle_collections
 from .docx import load_reference
 from .documents import Document
 from .errors import InvalidTerritory, Problem, QPError, UsageError, describe_os_error
-from .loader import NAME
 from .output import (HAND_EDITED, ChangedMeanwhile, Manifest, keep_aside, locked,
                      prepare_folder, remove_leftovers, write_atomic)
 from .render import environment, templates_dir
@@ -106,10 +105,12 @@ def _build_each(paths: list[Path], jobs: int, build) -> Iterator[Built]:
         return
     try:
         yield from results
-    except BaseException:  # interrupted (Ctrl-C), or the batch stopped reading
+        pool.shutdown(wait=True)
+    except BaseException:  # interrupted (Ctrl-C, even while the pool closes), or the batch
+        # stopped reading: the pool's thread must be joined here, or it races with the
+        # interpreter's exit (a traceback, Python 3.11: cpython gh-125451)
         _stop_workers(pool)  # they only build: nothing they hold needs to be kept
         raise
-    pool.shutdown(wait=True)
 
 
 def _stop_workers(pool: ProcessPoolExecutor, started: bool = True) -> None:

@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.events import (AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
-                         SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
+from yaml.events import (AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent,
+                         StreamEndEvent)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import InvalidTerritory, Problem, describe_os_error, field_path

@@ -134,3 +134,79 @@ def test_the_prefet_and_the_logos_in_the_pdf(pdfs):
     images = subprocess.run(["pdfimages", "-list", str(out / "prefete.pdf")], check=True,
                             capture_output=True, text=True).stdout.splitlines()[2:]
     assert [line.split()[0] for line in images] == ["1", "1"]  # both logos, on page 1
+
+
+# The draft's watermark, seen as LibreOffice prints it: « PROJET » in light grey across
+# the page. Rendered at 40 dpi, its letters fill thousands of pixels of one grey (223 of
+# 255); text alone gives that grey only to a few of its edges (under 300 a page).
+WATERMARK_GREY = 223
+
+
+def watermark_pixels(pdf: Path) -> list[int]:
+    """For each page of `pdf`, the pixels of the watermark's grey."""
+    counts = []
+    for page in range(1, page_count(pdf) + 1):
+        image = subprocess.run(["pdftoppm", "-gray", "-r", "40", "-f", str(page), "-l", str(page),
+                                str(pdf)], check=True, capture_output=True).stdout
+        pixels = image.split(b"\n", 3)[3]  # (P5 header: magic, size, depth)
+        counts.append(pixels.count(bytes([WATERMARK_GREY])))
+    return counts
+
+
+def test_every_page_of_a_draft_says_projet_and_no_page_of_a_signed_one(pdfs):
+    out, _ = pdfs
+    for slug in ("aix-marseille-provence", "val-fictif", "prefete"):
+        assert all(n > 1000 for n in watermark_pixels(out / f"{slug}.pdf")), slug
+    assert all(n < 300 for n in watermark_pixels(out / "toulouse.pdf"))  # signed
+
+
+@pytest.fixture(scope="module")
+def lifecycle_pdfs(tmp_path_factory) -> Path:
+    """The signed fictional territory (its convention, feuille de route and two avenants)
+    and the draft one with its feuille de route, as PDF."""
+    root = tmp_path_factory.mktemp("lifecycle")
+    territories = root / "territories"
+    territories.mkdir()
+    for name in ("val-signe", "val-fictif"):
+        shutil.copy(ROOT / "tests" / "fixtures" / f"{name}.yaml", territories)
+    result = subprocess.run(
+        [sys.executable, "-m", "qp_conventions", "generate", "--all", "--roadmap", "--pdf",
+         "-t", str(territories), "-o", str(root / "out")],
+        capture_output=True, text=True, encoding="utf-8", env=checkout_env(), timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "6 PDF écrit(s)" in result.stdout
+    return root / "out"
+
+
+def test_the_signed_documents_carry_no_watermark_and_the_drafts_do(lifecycle_pdfs):
+    for name in ("val-signe", "val-signe.feuille-de-route", "val-signe.avenant-1",
+                 "val-signe.avenant-2"):
+        assert all(n < 300 for n in watermark_pixels(lifecycle_pdfs / f"{name}.pdf")), name
+    for name in ("val-fictif", "val-fictif.feuille-de-route"):
+        assert all(n > 1000 for n in watermark_pixels(lifecycle_pdfs / f"{name}.pdf")), name
+
+
+@pytest.mark.parametrize("number, dated, article", [
+    (1, "A Val-Fictif, le 1er février 2023", "Article 1. Prolongation de la durée"),
+    (2, "A Val-Fictif, le 15 juin 2023", "Article 1. Changement de chef de file"),
+])
+def test_an_avenant_is_one_page_with_its_signatures(lifecycle_pdfs, number, dated, article):
+    pdf = lifecycle_pdfs / f"val-signe.avenant-{number}.pdf"
+    assert page_count(pdf) == 1
+    text = " ".join(pdf_text(pdf).split())
+    assert text.startswith(f"AVENANT N° {number} À LA CONVENTION D’ENGAGEMENT QUARTIERS "
+                           "PRODUCTIFS ENTRE")
+    for words in (article, "Article 2. Autres stipulations",
+                  "Les autres stipulations de la Convention demeurent inchangées.", dated,
+                  "Madame Camille EXEMPLE", "Monsieur Dominique MODÈLE", "Page 1 sur 1"):
+        assert words in text, words
+
+
+def test_the_feuille_de_route_has_its_signatures_then_its_annexes(lifecycle_pdfs):
+    pages = [" ".join(page.split()) for page in
+             pdf_text(lifecycle_pdfs / "val-signe.feuille-de-route.pdf").split("\f")]
+    assert pages[0].startswith("FEUILLE DE ROUTE ANNEXÉE À LA CONVENTION D’ENGAGEMENT "
+                               "QUARTIERS PRODUCTIFS")
+    assert "A Val-Fictif, le 10 mars 2022" in pages[0] and "Camille EXEMPLE" in pages[0]
+    assert [next((t for t in ("Annexe 1 –", "Annexe 2 –", "Annexe 3 –") if t in page), None)
+            for page in pages[1:4]] == ["Annexe 1 –", "Annexe 2 –", "Annexe 3 –"]

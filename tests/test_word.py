@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import shutil
 import struct
 import zipfile
 import zlib
@@ -24,14 +23,17 @@ GOOD = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8")
 
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory) -> dict[str, Path]:
-    """The 14 territories and the fictional one, generated once for this module."""
+    """The 14 territories and the fictional ones, each with its feuille de route, and the
+    avenants of the signed one, generated once for this module."""
     from qp_conventions.batch import generate
 
     out = tmp_path_factory.mktemp("word")
-    paths = sorted((ROOT / "territories").glob("*.yaml")) + [FIXTURES / "val-fictif.yaml"]
-    batch = generate(paths, out)
+    paths = sorted((ROOT / "territories").glob("*.yaml")) + [FIXTURES / "val-fictif.yaml",
+                                                             FIXTURES / "val-signe.yaml"]
+    batch = generate(paths, out, roadmap=True)
     assert all(o.status == "écrit" for o in batch.outcomes)
-    return {p.stem: out / f"{p.stem}.docx" for p in paths}
+    assert len(batch.outcomes) == 2 * len(paths) + 2
+    return {p.name.removesuffix(".docx"): p for p in out.glob("*.docx")}
 
 
 def part(document: Path, name: str) -> str:
