@@ -245,6 +245,96 @@ def list_(territories: Path = TERRITORIES) -> None:
                 f"{row.to_complete or 'rien'}")
 
 
+@app.command(cls=FrenchCommand, options_metavar="[OPTIONS]")
+def new(
+    target: str = typer.Argument(..., metavar="TERRITOIRE", show_default=False,
+                                 help="nom du nouveau territoire (minuscules, chiffres, - et _)"),
+    nom: Optional[str] = typer.Option(None, "--nom", metavar="NOM", show_default=False,
+                                      help="Nom de l'intercommunalité, tel que la convention "
+                                           "l'écrit (« la Communauté d'agglomération … »)."),
+    departements: Optional[List[str]] = typer.Option(
+        None, "--departement", metavar="DÉPARTEMENT", show_default=False,
+        help="Département de l'intercommunalité (nom officiel ; l'option se répète)."),
+    territories: Path = TERRITORIES,
+) -> None:
+    """Crée le fichier d'un nouveau territoire : un brouillon commenté, le reste « à
+    compléter »."""
+    import datetime as dt
+
+    from . import new_territory
+
+    try:
+        created = new_territory.create(target, territories, nom, departements or [],
+                                       today=dt.date.today())
+    except InvalidTerritory as exc:
+        for problem in exc.problems:
+            _print_problem(problem)
+        raise QPError(f"{target} : fichier non écrit, corrigez les valeurs données") from None
+    if created.schema:
+        say(f"écrit : {created.schema} (le schéma que lisent les éditeurs)")
+    say((f"écrit : {created.path} ({created.to_complete} fait(s) à compléter)", "green"))
+    say(f"ensuite : complétez-le, puis « qp validate {created.path} » et "
+        f"« qp generate {created.path.stem}"
+        + ("" if territories == Path("territories") else f" -t {territories}") + " »")
+
+
+@app.command(cls=FrenchCommand, options_metavar="[OPTIONS]")
+def schema() -> None:
+    """Affiche le schéma JSON des fichiers de territoire (complétion dans VS Code)."""
+    from .schema import schema_text
+
+    sys.stdout.write(schema_text())
+
+
+@app.command(cls=FrenchCommand, options_metavar="[OPTIONS]")
+def text(
+    document: Path = typer.Argument(..., metavar="FICHIER.docx", show_default=False,
+                                    readable=False, help="document Word"),
+) -> None:
+    """Affiche le texte d'un document Word : un paragraphe par ligne, une ligne par
+    rangée de tableau (pour git diff)."""
+    from . import text as reading
+
+    sys.stdout.write(reading.plain(reading.lines(reading.read(document), str(document))))
+
+
+@app.command(cls=FrenchCommand, options_metavar="[OPTIONS]")
+def diff(
+    first: str = typer.Argument(..., metavar="A", show_default=False,
+                                help="territoire (toulouse, ou son fichier) ou document .docx"),
+    second: str = typer.Argument(..., metavar="B", show_default=False,
+                                 help="territoire ou document .docx"),
+    territories: Path = TERRITORIES,
+) -> None:
+    """Compare deux conventions (deux territoires, ou un territoire et un document),
+    article par article et annexe par annexe."""
+    from . import text as reading
+
+    lines = [_convention_lines(name, territories) for name in (first, second)]
+    changes = reading.compare(*lines, first, second)
+    for change in changes:
+        colour = {"-": "red", "+": "green", "=": "bold"}.get(change[:1], "default")
+        say((change, colour))
+    clauses = sum(1 for change in changes if change.startswith("=== "))
+    say(f"{clauses} clause(s) différente(s)" if clauses else "textes identiques")
+
+
+def _convention_lines(name: str, territories: Path) -> list:
+    """The text of a document file, or of a territory's convention as generated now."""
+    from . import text as reading
+
+    if name.lower().endswith(".docx"):
+        return reading.lines(reading.read(Path(name)), name)
+    from . import core, documents
+
+    checked = core.validate(core.find([name], territories))[0]
+    if checked.errors:
+        for problem in checked.errors:
+            _print_problem(problem)
+        raise QPError(f"{checked.path} a des erreurs : corrigez-les pour le comparer")
+    return reading.lines(documents.convention(checked), name)
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (`kill`, a CI job cancelled): the same clean stop as Ctrl-C, exit code 143."""
 

@@ -58,14 +58,9 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
     slug = checked.path.stem
     interco = territory.intercommunalite.nom
     reference = templates_dir() / "reference.docx"
-    signed = territory.statut == "signee"
     blocks = render_blocks(territory, CONVENTION)
-    problems = _signed_text(checked, out, blocks) if signed else []
-    documents = [Document(f"{slug}.docx", write_docx(
-        blocks, reference, draft=not signed, logos=checked.logos,
-        title=f"Convention d'engagement Quartiers productifs – {interco}",
-        subject="Convention d'engagement Quartiers productifs et ses annexes",
-        when=territory.signature.date or territory.labellisation))]
+    problems = _signed_text(checked, out, blocks) if territory.statut == "signee" else []
+    documents = [Document(f"{slug}.docx", convention(checked, blocks))]
     for avenant in territory.avenants:
         documents.append(Document(f"{slug}{avenant_suffix(avenant.numero)}.docx", write_docx(
             render_blocks(territory, AVENANT, avenant), reference,
@@ -83,6 +78,18 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
             subject="Feuille de route annexée à la convention d'engagement Quartiers productifs",
             when=version.date if version.signed else territory.labellisation)))
     return documents, problems
+
+
+def convention(checked: Checked, blocks: list[Block] | None = None) -> bytes:
+    """The .docx of a valid territory's convention (`blocks`: already rendered)."""
+    territory = checked.territory
+    signed = territory.statut == "signee"
+    return write_docx(
+        blocks or render_blocks(territory, CONVENTION), templates_dir() / "reference.docx",
+        draft=not signed, logos=checked.logos,
+        title=f"Convention d'engagement Quartiers productifs – {territory.intercommunalite.nom}",
+        subject="Convention d'engagement Quartiers productifs et ses annexes",
+        when=territory.signature.date or territory.labellisation)
 
 
 def convention_text(blocks: list[Block]) -> list[str]:

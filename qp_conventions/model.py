@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, Strict,
-                      WrapValidator)
+                      WithJsonSchema, WrapValidator)
 
 from . import programme
 from .departements import DEPARTEMENTS
@@ -78,7 +78,26 @@ def _field(kind: Any, title: str, absent: Any, choices: dict[str, str] | None = 
 
     default = {} if absent is _REQUIRED else {"default": missing if absent is TO_COMPLETE else absent}
     kind = kind if absent is _REQUIRED or absent is TO_COMPLETE else Optional[kind]
-    return Annotated[kind, WrapValidator(to_complete), Field(title=title, **default, **constraints)]
+    return Annotated[kind, WrapValidator(to_complete),
+                     Field(title=title, json_schema_extra=_json_schema(choices), **default,
+                           **constraints)]
+
+
+def _json_schema(choices: dict[str, str] | None):
+    """What the JSON Schema (schema.py) adds to a field: « à compléter » is accepted, and
+    each code shows its display name in the editor (`enumDescriptions`, read by VS Code)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        alternatives = schema.setdefault("anyOf", [])
+        if not alternatives:  # the field's own schema becomes the first alternative
+            alternatives.append({k: schema.pop(k) for k in list(schema)
+                                 if k not in ("anyOf", "title", "default", "description")})
+        for alternative in alternatives:
+            if choices and alternative.get("enum") == list(choices):
+                alternative["enumDescriptions"] = list(choices.values())
+        alternatives.append({"const": "à compléter", "description": "fait encore inconnu"})
+
+    return extra
 
 
 def _line_breaks(value: Any) -> Any:
@@ -133,7 +152,10 @@ def _amount(value: Any) -> Decimal:
 
 
 def Amount(title: str) -> Any:
-    return Annotated[Decimal, BeforeValidator(_amount), Field(title=title)]
+    return Annotated[Decimal, BeforeValidator(_amount), WithJsonSchema(
+        {"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT),
+         "description": "en euros, sans espace ni symbole ; les centimes après un point "
+                        "(1250000.50)"}), Field(title=title)]
 
 
 def _date(value: Any) -> Any:
@@ -146,10 +168,12 @@ def _date(value: Any) -> Any:
 
 
 def Date(title: str, absent: Any = _REQUIRED) -> Any:
-    return _field(Annotated[dt.date, BeforeValidator(_date)], title, absent)
+    return _field(Annotated[dt.date, BeforeValidator(_date), WithJsonSchema(
+        {"type": "string", "format": "date", "description": "AAAA-MM-JJ, par exemple "
+                                                            "2021-09-22"})], title, absent)
 
 
-def _departement(value: Any) -> Any:
+def official_departement(value: Any) -> Any:
     if isinstance(value, str) and value.strip() in DEPARTEMENTS:
         return value.strip()
     names = {name.lower(): name for name in DEPARTEMENTS}
@@ -162,8 +186,16 @@ def _departement(value: Any) -> Any:
     )
 
 
-def Departement(title: str) -> Any:
-    return Annotated[str, BeforeValidator(_departement), Field(title=title)]
+_Departement = Annotated[str, BeforeValidator(official_departement),
+                        WithJsonSchema({"type": "string", "enum": list(DEPARTEMENTS)})]
+
+
+def Departement(title: str, absent: Any = None) -> Any:
+    """A département's official name; « à compléter » too when `absent` is _REQUIRED (an
+    intercommunality's, not yet known; never the préfet's, which the contract prints)."""
+    if absent is _REQUIRED:
+        return _field(_Departement, title, _REQUIRED)
+    return Annotated[_Departement, Field(title=title)]
 
 
 def Items(item: Any, title: str, default: Any = (), **constraints: Any) -> Any:
@@ -219,7 +251,8 @@ class Intercommunality(Section):
                 signer="représenté ou représentée")
     designation: Code(programme.DESIGNATIONS, "nom employé dans les articles",
                       "intercommunalite_beneficiaire")
-    departements: Items(Departement("département"), "départements", _REQUIRED, min_length=1)
+    departements: Items(Departement("département", _REQUIRED), "départements", _REQUIRED,
+                        min_length=1)
     representant: Representative = Field(default=Representative(), title="représentant")
 
 

@@ -182,10 +182,12 @@ def _state(parts: Parts) -> Iterator[Found]:
                "le ministre n'est pas nommé quand le préfet signe seul : retirez la rubrique "
                "ministre, ou écrivez signataire: ministre_ou_prefet")
     interco = parts.intercommunalite
-    if etat.prefet and interco and etat.prefet.departement not in interco.departements:
+    known = [d for d in interco.departements if isinstance(d, str)] if interco else []
+    if etat.prefet and known and len(known) == len(interco.departements) \
+            and etat.prefet.departement not in known:
         yield (("etat", "prefet", "departement"),
                f"le département du préfet « {etat.prefet.departement} » n'est pas parmi ceux "
-               f"de l'intercommunalité ({', '.join(interco.departements)})")
+               f"de l'intercommunalité ({', '.join(known)})")
 
 
 def _signature(parts: Parts) -> Iterator[Found]:

@@ -123,7 +123,8 @@ def test_python_dash_m_works(tmp_path):
 
 def test_the_readme_example_is_a_valid_territory(qp, tmp_path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    example = re.search(r"```yaml\n(.*?)```", readme, re.S).group(1)
+    section = readme[readme.index("## Le fichier de territoire"):]
+    example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
     (tmp_path / "exemple.yaml").write_text(example, encoding="utf-8")
     result = qp("validate", "--strict", tmp_path / "exemple.yaml")
     assert result.code == 0, result.err

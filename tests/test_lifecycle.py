@@ -298,7 +298,7 @@ def test_sign_refuses_a_convention_with_facts_to_complete(qp, tmp_path):
     result = qp("sign", "arras", "--date", "2021-10-01", "-t", territories, "-o", tmp_path / "out")
     assert result.code == 1
     assert result.err.splitlines()[0] == (
-        f"{territories / 'arras.yaml'}:14:15: erreur : intercommunalite.representant.civilite :"
+        f"{territories / 'arras.yaml'}:15:15: erreur : intercommunalite.representant.civilite :"
         " à compléter avant de signer : civilité du représentant (Madame ou Monsieur)")
     assert len(result.err.splitlines()) == 9  # the annexes may follow, in the feuille de route
     assert result.err.rstrip().endswith(
