@@ -179,9 +179,9 @@ class Outcome:
         """Why generating left this document as it was."""
         if self.status == EDITED:
             return (f"{self.target} a été modifié depuis que qp l'a écrit (ouvert et enregistré "
-                    "dans Word ?) : il n'est pas remplacé. Pour le remplacer, relancez avec "
-                    f"--force : le document modifié sera gardé sous "
-                    f"{self.target.with_name(self.target.stem + HAND_EDITED + '.docx')}.")
+                    "dans Word ?) : il n'est pas remplacé. Pour le remplacer : « qp generate "
+                    f"{self.slug} --force » (le document modifié sera gardé sous "
+                    f"{self.target.with_name(self.target.stem + HAND_EDITED + '.docx')}).")
         return f"{self.slug} : rien n'a été écrit"
 
     @property
@@ -193,8 +193,16 @@ class Outcome:
             EDITED: (f"qp generate {self.slug} --force (le document modifié sera gardé à "
                      "côté)"),
             EXTRA: "qp generate --all --prune",
-            FAILED: f"qp validate {self.source}",
+            FAILED: f"qp validate {self.source}" if not self.signed_text else
+                    f"{self.slug} : convention signée, voir l'erreur ci-dessus",
         }.get(self.status, "")
+
+    @property
+    def signed_text(self) -> bool:
+        """Refused because it would change a signed convention (documents.py), though
+        the file itself is valid."""
+        return bool(self.errors) and all(p.line is None and p.field in ("statut", "labellisation")
+                                         for p in self.errors)
 
 
 def _on_disk(target: Path) -> bytes | None:
@@ -245,26 +253,20 @@ def _plan(built: Built, out: Path, manifest: Manifest | None) -> list[Step]:
     return steps
 
 
-def _extra(out: Path, produced: set[str], manifest: Manifest,
+def _extra(out: Path, built_all: list[Built], manifest: Manifest,
            roadmap: bool) -> list[tuple[Outcome, bool]]:
     """The documents of out/ that no territory produces, and whether qp wrote them as
-    they are (see documents.is_document_of_a_territory)."""
+    they are (see documents.territory_of). A territory in error keeps all its documents
+    (its avenants too): they are not in excess."""
+    produced = {d.name for built in built_all for d in built.documents or []}
+    in_error = {built.path.stem for built in built_all if built.documents is None}
     found = []
     for document in sorted(out.glob("*.docx")):
-        if document.name not in produced and documents.is_document_of_a_territory(
-                document.name, roadmap):
+        slug = documents.territory_of(document.name, roadmap)
+        if document.name not in produced and slug is not None and slug not in in_error:
             ours = manifest.written_by_us(document.name, _on_disk(document) or b"")
             found.append((Outcome(document.stem, document, EXTRA), ours))
     return found
-
-
-def _produced(built_all: list[Built], paths: list[Path]) -> set[str]:
-    """The names of the documents the territories produce (a territory in error keeps
-    its documents: they are not in excess)."""
-    names = {f"{p.stem}.docx" for p in paths}
-    for built in built_all:
-        names.update(d.name for d in built.documents or [])
-    return names
 
 
 def check(paths: list[Path], out: Path, *, complete: bool, jobs: int = 0, roadmap: bool = False,
@@ -286,7 +288,7 @@ def check(paths: list[Path], out: Path, *, complete: bool, jobs: int = 0, roadma
                 outcomes.append(step.outcome)
                 on_outcome(step.outcome)
     if complete and out.is_dir():
-        for outcome, _ in _extra(out, _produced(built_all, paths), manifest, roadmap):
+        for outcome, _ in _extra(out, built_all, manifest, roadmap):
             outcomes.append(outcome)
             on_outcome(outcome)
     return outcomes
@@ -348,7 +350,7 @@ def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False
         outcomes.extend(done)
     if prune and out.is_dir():
         with locked(out, wait, on_wait_once):
-            done = _prune(out, _produced(built_all, paths), roadmap)
+            done = _prune(out, built_all, roadmap)
         for outcome in done:
             on_outcome(outcome)
         outcomes.extend(done)
@@ -420,12 +422,12 @@ class Unsettled(QPError):
         self.done = done
 
 
-def _prune(out: Path, produced: set[str], roadmap: bool) -> list[Outcome]:
+def _prune(out: Path, built_all: list[Built], roadmap: bool) -> list[Outcome]:
     """Remove the documents no territory produces, when qp wrote them as they are; a
     hand-edited one is kept and reported."""
     manifest = Manifest(out)
     outcomes = []
-    for outcome, ours in _extra(out, produced, manifest, roadmap):
+    for outcome, ours in _extra(out, built_all, manifest, roadmap):
         if ours:  # a hand-edited one stays, reported as in excess
             try:
                 outcome.target.unlink()

@@ -156,7 +156,8 @@ def _report_check(outcomes: list, paths: list[Path], out: Path) -> None:
     if not outcomes:
         say((f"{out} est à jour ({len(paths)} document(s))", "green"))
         return
-    say((f"{len(outcomes)} document(s) à mettre à jour sur {len(paths)} :", "red"))
+    say((f"{len(outcomes)} document(s) à mettre à jour ({len(paths)} territoire(s) "
+         "vérifié(s)) :", "red"))
     for advice in dict.fromkeys(o.advice for o in outcomes):
         say(f"  {advice}")
     raise typer.Exit(1)
@@ -200,21 +201,32 @@ def sign(
                              readable=False,
                              help="Dossier des documents (par défaut : out) ; l'archive va "
                                   "dans son sous-dossier signees/."),
+    wait: int = typer.Option(60, "--wait", metavar="SECONDES", show_default=False,
+                             help="Si un autre qp écrit dans le dossier, l'attendre au plus "
+                                  "SECONDES (par défaut : 60)."),
 ) -> None:
     """Enregistre la signature d'une convention : fichier de territoire mis à jour,
     document signé archivé."""
     import datetime as dt
+    import re
 
     from . import batch, core, signing
 
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        raise UsageError(f"--date « {date} » : écrivez la date AAAA-MM-JJ, par exemple "
+                         "2021-09-22")
     try:
         day = dt.date.fromisoformat(date)
     except ValueError:
-        raise UsageError(f"--date « {date} » : écrivez la date AAAA-MM-JJ, par exemple "
-                         "2021-09-22") from None
+        raise UsageError(f"--date « {date} » : cette date n'existe pas") from None
+    if wait < 0:
+        raise UsageError("--wait attend un nombre de secondes")
     path = core.find([target], territories)[0]
     try:
-        signed = signing.sign(path, day, out, today=dt.date.today())
+        signed = signing.sign(
+            path, day, out, today=dt.date.today(), wait=wait,
+            on_wait=lambda: say(f"un autre « qp » écrit dans {out} : attente de sa fin "
+                                f"({wait} s au plus)…", err=True))
     except InvalidTerritory as exc:
         for problem in exc.problems:
             _print_problem(problem)

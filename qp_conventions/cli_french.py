@@ -99,7 +99,10 @@ def usage_error(exc: typer.TyperException, argv: list[str]) -> str:
             return f"l'option {option} ne prend pas de valeur"
         return f"l'option {option} attend une valeur"
     if param is not None:  # a value that does not convert (BadParameter, MissingParameter)
-        names = " / ".join(getattr(param, "opts", None) or [param.name])
+        if getattr(param, "param_type_name", "") == "argument":  # named as the help names it
+            names = param.metavar or param.name.upper()
+        else:
+            names = " / ".join(getattr(param, "opts", None) or [param.name])
         if kind == "MissingParameter":
             return f"{names} manquant"
         expected = {int: " : nombre entier attendu", float: " : nombre attendu"}.get(

@@ -26,6 +26,9 @@ def territory_files(folder: Path) -> list[Path]:
     breaks the naming rule, or is not a plain file (a broken link, a folder), is kept:
     validation reports it, rather than the batch silently counting one territory less."""
     if not folder.is_dir():
+        if folder.exists():
+            raise QPError(f"{folder} n'est pas un dossier : --territories désigne le dossier "
+                          "des fichiers de territoire")
         raise QPError(f"{folder} : dossier introuvable")
     found = sorted(p for p in folder.iterdir() if SAYS_YAML.search(p.name))
     return distinct(found)

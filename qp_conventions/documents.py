@@ -13,6 +13,7 @@ leaves the text as it is (a style) may still regenerate the working copy.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import hashlib
@@ -37,12 +38,14 @@ def avenant_suffix(number: int) -> str:
     return f".avenant-{number}"
 
 
-def is_document_of_a_territory(name: str, roadmap: bool) -> bool:
-    """A name a territory's document takes (a copy kept aside, « x.modifie-a-la-main.docx »,
-    does not); feuilles de route count only when they are generated too."""
+def territory_of(name: str, roadmap: bool) -> str | None:
+    """The territory whose document has this name in out/ (None for a copy kept aside,
+    « x.modifie-a-la-main.docx »); feuilles de route count only when they are generated
+    too."""
     match = re.fullmatch(r"(.+?)(\.feuille-de-route|\.avenant-\d+)?\.docx", name)
-    return bool(match and NAME.fullmatch(match.group(1))
-                and (roadmap or match.group(2) != ROADMAP_SUFFIX))
+    if match and NAME.fullmatch(match.group(1)) and (roadmap or match.group(2) != ROADMAP_SUFFIX):
+        return match.group(1)
+    return None
 
 
 @dataclass
@@ -59,7 +62,7 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
     interco = territory.intercommunalite.nom
     reference = templates_dir() / "reference.docx"
     blocks = render_blocks(territory, CONVENTION)
-    problems = _signed_text(checked, out, blocks) if territory.statut == "signee" else []
+    problems = _signed_text(checked, out, blocks)
     documents = [Document(f"{slug}.docx", convention(checked, blocks))]
     for avenant in territory.avenants:
         documents.append(Document(f"{slug}{avenant_suffix(avenant.numero)}.docx", write_docx(
@@ -117,30 +120,56 @@ def record(out: Path, slug: str) -> dict | None:
     """What was kept of a signed convention, or None if it was not archived."""
     path = _record_path(out, slug)
     try:
-        return json.loads(path.read_text("utf-8"))
+        kept = json.loads(path.read_text("utf-8"))
     except OSError as exc:
         if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG):
             return None  # no such file can exist there (out/ itself is reported on writing)
         raise QPError(f"archive de la convention signée {path} illisible "
                       f"({describe_os_error(exc)})") from None
     except ValueError:
-        raise QPError(f"archive de la convention signée {path} illisible (contenu illisible)") \
-            from None
+        kept = None
+    if not (isinstance(kept, dict) and isinstance(kept.get("signee_le"), str)
+            and isinstance(kept.get("texte"), list)
+            and all(isinstance(line, str) for line in kept["texte"])):
+        raise QPError(f"archive de la convention signée {path} endommagée (contenu inattendu) : "
+                      "reprenez-la de l'historique (git) ; ne la supprimez pas, elle garde le "
+                      "texte signé")
+    return kept
 
 
 def _signed_text(checked: Checked, out: Path, blocks: list[Block]) -> list[Problem]:
+    """What to say of a territory whose convention is archived or says « signée »: an
+    error if its text would change, or if the file no longer says it is signed."""
     territory = checked.territory
     slug = checked.path.stem
-    kept = record(out, slug)
-    signed_on = f"{territory.signature.date:%d/%m/%Y}"
+    try:
+        kept = record(out, slug)
+    except QPError as exc:  # this territory only: the others are generated
+        return [Problem(checked.path, None, None, "statut", str(exc))]
+    signed = territory.statut == "signee"
     if kept is None:
+        if not signed:
+            return []
         return [Problem(checked.path, None, None, "statut",
-                        f"convention signée le {signed_on}, mais pas archivée : lancez "
+                        f"convention signée le {territory.signature.date:%d/%m/%Y}, mais pas "
+                        "archivée : lancez "
                         f"« {_sign_command(checked.path, out, territory.signature.date)} » "
                         "pour garder le document signé", WARNING)]
+    archived = out / ARCHIVE / f"{slug}.docx"
+    if not signed:
+        return [Problem(checked.path, None, None, "statut",
+                        f"la convention est signée depuis le {kept['signee_le']} (archivée sous "
+                        f"{archived}), mais le fichier ne le dit plus : remettez-y « statut: "
+                        "signee » et la date de signature")]
     now = convention_text(blocks)
-    if now == kept["texte"]:
+    if now == kept["texte"] and kept.get("labellisation", f"{territory.labellisation}") == \
+            f"{territory.labellisation}":
         return []
+    if now == kept["texte"]:
+        return [Problem(checked.path, None, None, "labellisation",
+                        f"la convention signée le {kept['signee_le']} compte ses délais depuis "
+                        f"la labellisation du {_day(kept['labellisation'])} : cette date ne "
+                        f"change plus (le fichier dit {territory.labellisation:%d/%m/%Y})")]
     before = next((old for old, new in zip(kept["texte"], now) if old != new),
                   kept["texte"][len(now)] if len(kept["texte"]) > len(now) else "")
     after = next((new for old, new in zip(kept["texte"], now) if old != new),
@@ -149,7 +178,14 @@ def _signed_text(checked: Checked, out: Path, blocks: list[Block]) -> list[Probl
                     f"la convention signée le {kept['signee_le']} ne peut plus changer : son "
                     f"texte deviendrait « {_short(after)} » au lieu de « {_short(before)} ». "
                     "Une convention signée se modifie par avenant (rubrique avenants) ; le "
-                    f"document signé reste sous {out / ARCHIVE / (slug + '.docx')}")]
+                    f"document signé reste sous {archived}")]
+
+
+def _day(iso: str) -> str:
+    try:
+        return f"{dt.date.fromisoformat(iso):%d/%m/%Y}"
+    except (TypeError, ValueError):
+        return str(iso)
 
 
 def _sign_command(path: Path, out: Path, day: dt.date) -> str:
@@ -168,21 +204,35 @@ def _short(text: str, limit: int = 90) -> str:
 
 
 def archive(out: Path, slug: str, signed_on: dt.date, document: bytes,
-            blocks: list[Block]) -> Path:
-    """Keep a signed convention: the document, and the record of its text. Never
-    replaces an archive."""
+            blocks: list[Block], labellisation: dt.date) -> Path:
+    """Keep a signed convention: the document, then the record of its text (written last:
+    an archive without its record is unfinished, and finished by the same document).
+    Never replaces an archive."""
     from .output import write_atomic
 
     folder = out / ARCHIVE
+    if folder.exists() and not folder.is_dir():
+        raise QPError(f"{folder} est un fichier : les conventions signées sont gardées dans "
+                      "un dossier de ce nom")
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{slug}.docx"
-    for path in (target, _record_path(out, slug)):
-        if path.exists():
-            raise QPError(f"{path} existe déjà : la convention de {slug} est déjà archivée")
+    target, kept_path = folder / f"{slug}.docx", _record_path(out, slug)
+    if kept_path.exists():
+        raise QPError(f"{kept_path} existe déjà : la convention de {slug} est déjà archivée")
+    if target.exists() and target.read_bytes() != document:
+        raise QPError(f"{target} existe déjà, sans son enregistrement {kept_path.name}, et "
+                      "n'est pas le document à signer : déplacez-le avant de signer")
     kept = {"territoire": slug, "signee_le": f"{signed_on:%d/%m/%Y}",
+            "labellisation": f"{labellisation}",
             "document_sha256": hashlib.sha256(document).hexdigest(),
             "texte": convention_text(blocks)}
+    existed = target.exists()
     write_atomic(target, document)
-    write_atomic(_record_path(out, slug),
-                 (json.dumps(kept, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    try:
+        write_atomic(kept_path,
+                     (json.dumps(kept, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    except BaseException:
+        if not existed:  # (what this call wrote: nothing half-archived is left)
+            with contextlib.suppress(OSError):
+                target.unlink()
+        raise
     return target

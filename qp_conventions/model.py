@@ -25,6 +25,7 @@ from .french import join_or
 
 MAX_TEXT = 4000
 MAX_AMOUNT = Decimal(10) ** 15  # euros; far above any programme, far below Decimal's limits
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # of any date of the programme
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,10 @@ def _date(value: Any) -> Any:
             f"date « {value} » illisible : écrivez-la AAAA-MM-JJ, sans guillemets "
             "(par exemple 2021-09-22)"
         )
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:  # (a typo; and no month overflows)
+        raise ValueError(f"date « {value} » invraisemblable : le programme date de "
+                         f"{programme.LABELLISATION.year}, ses dates vont de {FIRST_YEAR} à "
+                         f"{LAST_YEAR}")
     return value
 
 
@@ -328,7 +333,10 @@ class Avenant(Section):
     lieu: Text("lieu de signature de l'avenant", None)
     exemplaires: Optional[Annotated[int, Strict(), Field(ge=1, le=99)]] = Field(
         default=None, title="nombre d'exemplaires de l'avenant")
-    objet: Code(programme.AVENANT_OBJECTS, "objet de l'avenant")
+    # (never « à compléter »: what an avenant changes is what it is)
+    objet: Annotated[Literal[tuple(programme.AVENANT_OBJECTS)], Field(
+        title="objet de l'avenant",
+        json_schema_extra={"enumDescriptions": list(programme.AVENANT_OBJECTS.values())})]
     duree_mois: Optional[Annotated[int, Strict(), Field(ge=1, le=240)]] = Field(
         default=None, title="nouvelle durée totale, en mois depuis la labellisation")
     chef_de_file: Code(programme.PARTNERS_SHORT, "nouveau chef de file", None)

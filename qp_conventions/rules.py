@@ -18,8 +18,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from . import programme
 from .french import euros
-from .model import (Avenant, Axis, Date, Intercommunality, Operation, Roadmap, Signature, State,
-                    Territory)
+from .lifecycle import add_months
+from .model import (Avenant, Axis, Date, Intercommunality, Missing, Operation, Roadmap,
+                    Signature, State, Territory)
 
 Found = tuple[tuple, str]  # the YAML path of the field, the message
 
@@ -96,8 +97,18 @@ def _signed(parts: Parts) -> Iterator[Found]:
         yield (("statut",), "une convention signée est datée : indiquez signature.date (qp sign "
                             "TERRITOIRE --date AAAA-MM-JJ le fait pour vous)")
     roadmap, labelled = parts.roadmap, parts.labellisation
-    if roadmap is not None and isinstance(roadmap.date, dt.date) and labelled \
-            and roadmap.date < labelled:
+    if roadmap is None or not isinstance(roadmap.date, dt.date):
+        return
+    signed = parts.signature.date if parts.signature else None
+    if parts.statut != "signee":
+        yield (("feuille_de_route", "date"),
+               "une feuille de route est annexée à la convention signée : celle-ci est encore "
+               "un projet (statut: brouillon) ; datez la feuille de route après la signature")
+    elif isinstance(signed, dt.date) and roadmap.date < signed:
+        yield (("feuille_de_route", "date"),
+               f"la feuille de route ({roadmap.date:%d/%m/%Y}) ne peut précéder la signature "
+               f"de la convention ({signed:%d/%m/%Y}) à laquelle elle est annexée")
+    elif labelled and roadmap.date < labelled:
         yield (("feuille_de_route", "date"),
                f"la feuille de route ({roadmap.date:%d/%m/%Y}) ne peut précéder la "
                f"labellisation ({labelled:%d/%m/%Y})")
@@ -120,10 +131,20 @@ def _avenants(parts: Parts) -> Iterator[Found]:
     signed = parts.signature.date if parts.signature else None
     previous_date = signed if isinstance(signed, dt.date) else None
     unsigned = None  # the first avenant not signed yet
+    prolongation_refused = False
     months, values = programme.VALIDITY_MONTHS, {"chef_de_file": parts.chef_de_file,
                                                  "pilotage": parts.pilotage}
+    roadmap = parts.roadmap.date if parts.roadmap else None
+    roadmap = roadmap if isinstance(roadmap, dt.date) else None
     for i, avenant in parts.avenants:
         where = ("avenants", i)
+        dated = isinstance(avenant.date, dt.date)
+        if dated and parts.labellisation and not prolongation_refused:
+            end = add_months(parts.labellisation, months)
+            if avenant.date > end:
+                yield ((*where, "date"), f"l'avenant ({avenant.date:%d/%m/%Y}) suit la fin de la "
+                                         f"convention ({end:%d/%m/%Y}) : une convention échue ne "
+                                         "se modifie plus par avenant")
         if avenant.numero != i + 1:
             yield ((*where, "numero"), f"avenant n° {avenant.numero} : les avenants se suivent "
                                        f"sans lacune, celui-ci est le n° {i + 1}")
@@ -149,11 +170,17 @@ def _avenants(parts: Parts) -> Iterator[Found]:
         elif unsigned is None:
             unsigned = avenant.numero
         new = getattr(avenant, needed)
+        if dated and isinstance(new, Missing):
+            yield ((*where, needed), f"un avenant signé (daté) est complet : indiquez {needed}")
+        if avenant.objet == "feuille_de_route" and isinstance(new, dt.date):
+            yield from _revised_roadmap(where, avenant, new, roadmap, signed)
+            roadmap = new
         if avenant.objet == "prolongation" and isinstance(new, int):
             if new <= months:
                 yield ((*where, "duree_mois"), f"l'avenant ne prolonge pas la convention : sa "
                                                f"durée est déjà de {months} mois ; écrivez la "
                                                "nouvelle durée totale, plus longue")
+                prolongation_refused = True  # (the end of validity is not known after it)
             months = max(months, new)
         elif avenant.objet in values and new is not None:
             if new == values[avenant.objet]:
@@ -162,6 +189,25 @@ def _avenants(parts: Parts) -> Iterator[Found]:
                 yield ((*where, needed), f"l'avenant ne change rien : {names.get(new, new)} "
                                          "est déjà celui de la convention")
             values[avenant.objet] = new
+
+
+def _revised_roadmap(where: tuple, avenant: Avenant, revised: dt.date,
+                     current: dt.date | None, signed: Any) -> Iterator[Found]:
+    """A revised feuille de route replaces the one in force: it is newer than it (and
+    than the convention), and signed by the time its avenant is."""
+    place = (*where, "feuille_de_route")
+    if current and revised == current:
+        yield (place, f"l'avenant ne change rien : la feuille de route en vigueur est déjà "
+                      f"celle du {current:%d/%m/%Y}")
+    elif current and revised < current:
+        yield (place, f"la feuille de route révisée ({revised:%d/%m/%Y}) ne peut précéder "
+                      f"celle qu'elle remplace ({current:%d/%m/%Y})")
+    elif isinstance(signed, dt.date) and revised < signed:
+        yield (place, f"la feuille de route révisée ({revised:%d/%m/%Y}) ne peut précéder la "
+                      f"signature de la convention ({signed:%d/%m/%Y})")
+    if isinstance(avenant.date, dt.date) and revised > avenant.date:
+        yield (place, f"la feuille de route révisée ({revised:%d/%m/%Y}) est annexée à "
+                      f"l'avenant : elle ne peut suivre sa signature ({avenant.date:%d/%m/%Y})")
 
 
 def _state(parts: Parts) -> Iterator[Found]:

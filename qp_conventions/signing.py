@@ -1,7 +1,12 @@
 """`qp sign`: record that a convention was signed. The territory file says so
 (`statut: signee`, `signature.date`, the rest of the file untouched), and the document
 that was signed is archived under out/signees/ with the record of its text (see
-documents.py): from then on, the convention changes only by avenant."""
+documents.py): from then on, the convention changes only by avenant.
+
+The territory file is written first, then the archive, its record last. A run stopped
+in between (a power cut) leaves a file that says « signée » without an archive:
+`qp generate` reports it, and `qp sign` again, with the same date, finishes the job. A
+failure or an interruption that Python sees puts the file back as it was."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 from . import documents
 from .errors import ERROR, InvalidTerritory, QPError, describe_os_error
@@ -24,47 +30,64 @@ class Signed:
     territory_file: Path
 
 
-def sign(path: Path, day: dt.date, out: Path, *, today: dt.date, wait: float = 60) -> Signed:
+def sign(path: Path, day: dt.date, out: Path, *, today: dt.date, wait: float = 60,
+         on_wait: Callable[[], None] = lambda: None) -> Signed:
     """Sign the convention of the territory file `path` on `day`. Refused, with what is
     wrong, if the file has errors, if a fact of the convention is still to complete, if
-    the date is impossible, or if the convention is already archived."""
+    the date is impossible or is not the one the file already records, or if the
+    convention is already archived."""
     slug = path.stem
     checked = check_file(path)
     if checked.errors:
         raise InvalidTerritory(checked.errors)
     territory = checked.territory
+    recorded = territory.signature.date if territory.statut == "signee" else None
     kept = documents.record(out, slug)
     if kept is not None:
+        again = "" if recorded else (
+            f" ; {path} ne le dit plus : remettez-y « statut: signee » et la date de "
+            "signature")
         raise QPError(f"la convention de {slug} est déjà signée (le {kept['signee_le']}) et "
-                      f"archivée sous {out / documents.ARCHIVE} : une modification passe par "
-                      "un avenant")
+                      f"archivée sous {out / documents.ARCHIVE}{again} ; une modification "
+                      "passe par un avenant")
+    if isinstance(recorded, dt.date) and recorded != day:
+        raise QPError(f"{path} dit déjà la convention signée le {recorded:%d/%m/%Y} : qp sign "
+                      "ne change pas une date de signature (pour archiver la convention "
+                      f"signée : qp sign {slug} --date {recorded:%Y-%m-%d})")
     if day > today:
         raise QPError(f"date de signature à venir ({day:%d/%m/%Y}) : qp sign enregistre une "
                       "signature faite")
     if day < territory.labellisation:
         raise QPError(f"la signature ({day:%d/%m/%Y}) ne peut précéder la labellisation "
                       f"({territory.labellisation:%d/%m/%Y})")
+    # A signed convention is complete; its annexes may follow (the feuille de route), and
+    # the date is the one given here.
     blocking = [replace(p, severity=ERROR, message=p.message.replace(
                     "à compléter :", "à compléter avant de signer :", 1))
                 for p in checked.warnings if p.field.split(".")[0].split("[")[0]
-                not in ROADMAP_PARTS]  # a signed convention is complete (not its annexes)
+                not in ROADMAP_PARTS and p.field != "signature.date"]
     if blocking:
         raise InvalidTerritory(blocking)
     new_text = edit_file(path, {("statut",): "signee", ("signature", "date"): day.isoformat()})
     signed = check_file(path, new_text.lstrip("\ufeff").replace("\r\n", "\n"))
     if signed.errors:  # what a signed convention may not leave to complete
         raise InvalidTerritory(signed.errors)
-    made, _ = documents.build(signed, out, roadmap=False)
+    blocks = render_blocks(signed.territory, CONVENTION)
+    document = documents.convention(signed, blocks)
+    target = path.resolve() if path.is_symlink() else path  # (the file a link points to)
+    original = target.read_bytes()
     prepare_folder(out)
-    with locked(out, wait, lambda: None):
-        archived = documents.archive(out, slug, day, made[0].data,
-                                     render_blocks(signed.territory, CONVENTION))
+    with locked(out, wait, on_wait):
+        write_atomic(target, new_text.encode("utf-8"))
         try:
-            write_atomic(path, new_text.encode("utf-8"))
-        except (OSError, QPError) as exc:  # the file says nothing of it: no archive either
-            for kept_file in (archived, archived.with_suffix(".json")):
-                with contextlib.suppress(OSError):
-                    kept_file.unlink()
-            why = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
-            raise QPError(f"écriture impossible de {path} ({why}) : rien n'a été signé") from None
+            archived = documents.archive(out, slug, day, document, blocks,
+                                         signed.territory.labellisation)
+        except BaseException as exc:  # nothing signed: the file as it was
+            with contextlib.suppress(OSError):
+                write_atomic(target, original)
+            if isinstance(exc, (OSError, QPError)):
+                why = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+                raise QPError(f"archive impossible sous {out / documents.ARCHIVE} ({why}) : "
+                              f"rien n'a été signé, {path} est inchangé") from None
+            raise
     return Signed(archived, path)

@@ -58,6 +58,11 @@ def check_file(path: Path, text: str | None = None) -> Checked:
     except ValidationError as exc:
         territory = None
         problems += _schema_problems(loaded, exc)
+    today = dt.date.today()
+    if territory is not None:  # (first: at its place, the one message kept)
+        problems += [Problem(path, *loaded.position(loc), field_path(loc),
+                             f"date à venir ({day:%d/%m/%Y}) : une signature s'enregistre "
+                             "une fois faite") for loc, day in _signatures(territory) if day > today]
     parts = rules.Parts.of(territory) if territory else rules.Parts.valid_in(loaded.data)
     found = rules.check(parts)
     logos: list[Image] = []
@@ -68,26 +73,41 @@ def check_file(path: Path, text: str | None = None) -> Checked:
                  for loc, message in found]
     problems = _one_per_place(problems)
     if territory is not None:
+        wrong = {(p.line, p.column) for p in problems}
         for loc, missing in missing_facts(territory):
             # a signed convention is complete; what the feuille de route brings may follow
             signed = territory.statut == "signee" and loc[0] not in ROADMAP_PARTS
-            problems.append(Problem(
+            problem = Problem(
                 path, *loaded.position(loc), field_path(loc),
                 f"convention signée, mais à compléter : {missing.author}" if signed
-                else f"{TO_COMPLETE} : {missing.author}", ERROR if signed else WARNING))
+                else f"{TO_COMPLETE} : {missing.author}", ERROR if signed else WARNING)
+            if (problem.line, problem.column) not in wrong:  # (an error says it already)
+                problems.append(problem)
         # A draft's feuille de route is its annexes, reported above; once the convention
         # is signed, a feuille de route not dated after its due date is late.
         due = roadmap_due(territory)
         if (territory.statut == "signee" and territory.feuille_de_route.date is None
-                and dt.date.today() > due):
+                and today > due):
             problems.append(Problem(
-                path, *loaded.position(("feuille_de_route",)), "feuille_de_route",
+                path, *loaded.position(("statut",)), "feuille_de_route",
                 f"{TO_COMPLETE} : feuille de route, attendue depuis le {due:%d/%m/%Y} (6 mois "
                 "après la labellisation, article 1) : datez-la (feuille_de_route.date) quand "
                 "elle est signée", WARNING))
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     return Checked(path, territory if not any(p.is_error for p in problems) else None,
                    problems, logos)
+
+
+def _signatures(territory: Territory) -> Iterator[tuple[tuple, dt.date]]:
+    """The dates that record a signature: the convention's once signed, its feuille de
+    route's, its avenants'."""
+    if territory.statut == "signee" and isinstance(territory.signature.date, dt.date):
+        yield ("signature", "date"), territory.signature.date
+    if isinstance(territory.feuille_de_route.date, dt.date):
+        yield ("feuille_de_route", "date"), territory.feuille_de_route.date
+    for i, avenant in enumerate(territory.avenants):
+        if isinstance(avenant.date, dt.date):
+            yield ("avenants", i, "date"), avenant.date
 
 
 def _one_per_place(problems: list[Problem]) -> list[Problem]:
@@ -259,8 +279,11 @@ def _translate(error: dict, raw: Any, loc: tuple, source: str | None) -> str:
     if kind == "literal_error":
         expected = [e.strip().strip("'") for e in
                     str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
+        if isinstance(raw, (list, dict)):  # (no suggestion for a whole list)
+            return (f"{_describe(raw)} à la place d'une valeur : valeurs possibles : "
+                    f"{', '.join(expected)}")
         hint = _suggestion(raw, expected)
-        shown = f"« {raw} »" if not isinstance(raw, (list, dict)) else _describe(raw)
+        shown = f"« {raw} »"
         return (f"valeur {shown} non reconnue{f' ({hint})' if hint else ''} : valeurs "
                 f"possibles : {', '.join(expected)}")
     if kind == "list_type":

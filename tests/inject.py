@@ -6,6 +6,8 @@
                                                        after the N-th (a process limit)
     python inject.py refuse-threads 0 ARGS…             the system refuses the process
                                                        pool its thread (a process limit)
+    python inject.py kill-after-writes N ARGS…          the process dies right after its
+                                                       N-th file written (qp sign)
 """
 
 from __future__ import annotations
@@ -67,10 +69,27 @@ def refuse_threads(_: int) -> None:
     threading.Thread.start = start
 
 
+def kill_after_writes(count: int) -> None:
+    from qp_conventions import signing
+
+    real_write = output.write_atomic
+    writes = 0
+
+    def write(*args, **kwargs):
+        nonlocal writes
+        real_write(*args, **kwargs)
+        writes += 1
+        if writes == count:
+            os._exit(137)
+
+    output.write_atomic = signing.write_atomic = write
+
+
 if __name__ == "__main__":
     fault, count, *args = sys.argv[1:]
     {"kill-after-manifest-save": kill_after_manifest_save,
      "refuse-processes-after": refuse_processes_after,
-     "refuse-threads": refuse_threads}[fault](int(count))
+     "refuse-threads": refuse_threads,
+     "kill-after-writes": kill_after_writes}[fault](int(count))
     sys.argv = ["qp", *args]
     main()

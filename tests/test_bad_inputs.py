@@ -344,8 +344,9 @@ def test_hand_edited_document_is_not_overwritten_without_force(qp, fictional, tm
     refused = qp("generate", "val-fictif", "-t", fictional, "-o", out)
     assert refused.code == 1
     assert (f"{document} a été modifié depuis que qp l'a écrit (ouvert et enregistré dans "
-            "Word ?) : il n'est pas remplacé. Pour le remplacer, relancez avec --force : le "
-            f"document modifié sera gardé sous {out / 'val-fictif.modifie-a-la-main.docx'}.") \
+            "Word ?) : il n'est pas remplacé. Pour le remplacer : « qp generate val-fictif "
+            f"--force » (le document modifié sera gardé sous "
+            f"{out / 'val-fictif.modifie-a-la-main.docx'}).") \
         in refused.err.replace("\n", " ")
     assert document.read_bytes() == edited
 

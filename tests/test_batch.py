@@ -77,7 +77,7 @@ def test_check_names_missing_stale_and_extra_and_writes_nothing(qp, tmp_path):
     assert "out/toulouse.docx : périmé : serait réécrit" in result.out
     assert "out/laval.docx : absent : serait écrit" in result.out
     assert "out/ancien.docx : en trop : aucun territoire ne le produit" in result.out
-    assert "3 document(s) à mettre à jour sur 14 :" in result.out
+    assert "3 document(s) à mettre à jour (14 territoire(s) vérifié(s)) :" in result.out
     # each with the command that resolves it
     assert "  qp generate toulouse" in result.out and "  qp generate laval" in result.out
     assert "  qp generate --all --prune" in result.out

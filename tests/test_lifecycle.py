@@ -314,7 +314,7 @@ def test_sign_twice_is_refused(signed, qp):
                 "-o", signed / "out")
     assert result.code == 1
     assert ("erreur : la convention de val-signe est déjà signée (le 15/10/2021) et archivée "
-            f"sous {signed / 'out' / 'signees'} : une modification passe par un avenant"
+            f"sous {signed / 'out' / 'signees'} ; une modification passe par un avenant"
             ) in result.err
     assert territory.read_bytes() == before
 
@@ -369,8 +369,9 @@ def test_avenant_mistakes_are_located(qp, tree, case):
 
 def test_an_avenant_to_a_draft(qp, tree):
     errors = mistake(qp, tree, "statut: signee", "statut: brouillon")
-    assert errors[0].endswith(": erreur : avenants : un avenant modifie une convention signée :"
+    assert any(error.endswith(": erreur : avenants : un avenant modifie une convention signée :"
                               " celle-ci est encore un projet (statut: brouillon)")
+               for error in errors)
 
 
 def test_an_avenant_signed_before_an_earlier_one(qp, tree):
@@ -404,3 +405,174 @@ def test_months_are_added_as_calendars_do(day, months, expected):
     from qp_conventions.lifecycle import add_months
 
     assert add_months(day, months) == expected
+
+
+# 7. What trying to break it found
+
+INJECT = Path(__file__).resolve().parent / "inject.py"
+
+
+@pytest.mark.parametrize("writes", [1, 2])
+def test_a_sign_killed_midway_is_finished_by_signing_again(tree, qp, writes):
+    """Killed after the territory file (1) or the archived document (2) is written: the
+    file says « signée », nothing is half-archived for good, and `qp sign` again finishes."""
+    import subprocess
+    import sys
+
+    from conftest import checkout_env
+
+    root = tree({"territories/val-fictif.yaml": DRAFT})
+    killed = subprocess.run([sys.executable, str(INJECT), "kill-after-writes", str(writes),
+                             "sign", "val-fictif", "--date", "2021-10-15"], cwd=root,
+                            env=checkout_env(), capture_output=True, text=True)
+    assert killed.returncode == 137
+    assert "statut: signee" in (root / "territories" / "val-fictif.yaml").read_text("utf-8")
+    assert not (root / "out" / "signees" / "val-fictif.json").exists()
+    warned = qp("generate", "val-fictif")
+    assert warned.code == 0
+    assert "mais pas archivée : lancez « qp sign val-fictif --date 2021-10-15 »" in warned.err
+    again = qp("sign", "val-fictif", "--date", "2021-10-15")
+    assert again.code == 0, again.err
+    assert (root / "out" / "signees" / "val-fictif.json").exists()
+    assert qp("generate", "val-fictif").err == ""
+
+
+def test_a_sign_that_cannot_archive_changes_nothing(tree, qp):
+    root = tree({"territories/val-fictif.yaml": DRAFT, "out/signees": "un fichier, pas un dossier"})
+    before = (root / "territories" / "val-fictif.yaml").read_bytes()
+    result = qp("sign", "val-fictif", "--date", "2021-10-15")
+    assert result.code == 1
+    assert ("erreur : archive impossible sous out/signees (out/signees est un fichier : les "
+            "conventions signées sont gardées dans un dossier de ce nom) : rien n'a été signé, "
+            "territories/val-fictif.yaml est inchangé") in result.err
+    assert (root / "territories" / "val-fictif.yaml").read_bytes() == before
+
+
+def test_sign_does_not_change_a_recorded_date(signed, qp):
+    """Signed on 15/10/2021 and archived in out/; signing it again elsewhere with another
+    date would rewrite the date of a signed convention."""
+    territory = signed / "territories" / "val-signe.yaml"
+    before = territory.read_bytes()
+    result = qp("sign", "val-signe", "--date", "2021-12-01", "-o", signed / "ailleurs")
+    assert result.code == 1
+    assert ("dit déjà la convention signée le 15/10/2021 : qp sign ne change pas une date de "
+            "signature (pour archiver la convention signée : qp sign val-signe --date "
+            "2021-10-15)") in result.err
+    assert territory.read_bytes() == before
+
+
+def test_an_archived_convention_stays_signed_whatever_the_file_says(signed, qp):
+    territory = signed / "territories" / "val-signe.yaml"
+    territory.write_text(territory.read_text("utf-8").replace("statut: signee", "statut: brouillon")
+                         .replace("avenants:", "avenants_retires:").split("avenants_retires:")[0]
+                         .replace("feuille_de_route:", "ancienne_feuille:").split("ancienne_feuille:")[0],
+                         "utf-8")
+    working = (signed / "out" / "val-signe.docx").read_bytes()
+    result = qp("generate", "val-signe", "-t", signed / "territories", "-o", signed / "out")
+    assert result.code == 1
+    assert ("la convention est signée depuis le 15/10/2021 (archivée sous "
+            f"{signed / 'out' / 'signees' / 'val-signe.docx'}), mais le fichier ne le dit plus : "
+            "remettez-y « statut: signee » et la date de signature") in result.err
+    assert (signed / "out" / "val-signe.docx").read_bytes() == working
+
+
+@pytest.mark.parametrize("record", ['{"texte": 5}', "[]", "null", "{}", "pas du JSON"])
+def test_a_damaged_archive_stops_its_territory_only(signed, qp, record):
+    shutil.copy(ROOT / "territories" / "arras.yaml", signed / "territories")
+    (signed / "out" / "signees" / "val-signe.json").write_text(record, "utf-8")
+    result = qp("generate", "--all", "-t", signed / "territories", "-o", signed / "out")
+    assert result.code == 1
+    assert (f"archive de la convention signée {signed / 'out' / 'signees' / 'val-signe.json'} "
+            "endommagée (contenu inattendu) : reprenez-la de l'historique (git)") in result.err
+    assert (signed / "out" / "arras.docx").exists()
+    assert "Traceback" not in result.err
+
+
+def test_prune_keeps_every_document_of_a_territory_in_error(signed, qp):
+    territory = signed / "territories" / "val-signe.yaml"
+    territory.write_text(territory.read_text("utf-8").replace("pilotage: coordonnateur",
+                                                              "pilotage: coordinateur"), "utf-8")
+    check = qp("generate", "--all", "--check", "--roadmap", "-t", signed / "territories",
+               "-o", signed / "out")
+    assert "en trop" not in check.out
+    pruned = qp("generate", "--all", "--prune", "--roadmap", "-t", signed / "territories",
+                "-o", signed / "out")
+    assert pruned.code == 1
+    assert "supprimé" not in pruned.out
+    assert sorted(p.name for p in (signed / "out").glob("*.docx")) == [
+        "val-signe.avenant-1.docx", "val-signe.avenant-2.docx", "val-signe.docx",
+        "val-signe.feuille-de-route.docx"]
+
+
+@pytest.mark.parametrize("layout, expected", [
+    ("signature: {lieu: Val-Fictif, exemplaires: 3}",
+     "signature: {lieu: Val-Fictif, exemplaires: 3, date: 2021-10-15}"),
+    ("signature: {}", "signature: {date: 2021-10-15}"),
+    ("signature:\n  lieu: Val-Fictif\n  exemplaires: 3",
+     "signature:\n  lieu: Val-Fictif\n  exemplaires: 3\n  date: 2021-10-15"),
+])
+def test_sign_writes_the_date_in_the_file_s_own_layout(tree, qp, layout, expected):
+    source = DRAFT.replace("signature:\n  lieu: Val-Fictif\n  date: 2021-10-15\n  exemplaires: 3",
+                           layout)
+    assert source != DRAFT
+    root = tree({"territories/val-fictif.yaml": source})
+    result = qp("sign", "val-fictif", "--date", "2021-10-15")
+    assert result.code == 0, result.err
+    assert expected in (root / "territories" / "val-fictif.yaml").read_text("utf-8")
+
+
+def test_sign_refuses_a_signature_shared_by_an_alias(tree, qp):
+    source = DRAFT.replace("signature:\n  lieu: Val-Fictif\n  date: 2021-10-15\n  exemplaires: 3",
+                           "feuille_de_route: &commun\n  lieu: Val-Fictif\n  exemplaires: 3\n"
+                           "signature: *commun")
+    root = tree({"territories/val-fictif.yaml": source})
+    result = qp("sign", "val-fictif", "--date", "2021-10-15")
+    assert result.code == 1
+    assert ("erreur : « signature » est partagée avec une autre rubrique (une ancre « & » et son "
+            "alias « * ») : écrivez-la en entier à sa place, sans alias, puis relancez"
+            ) in result.err
+    assert (root / "territories" / "val-fictif.yaml").read_text("utf-8") == source
+
+
+LIFE_MISTAKES = {
+    "objet à compléter": (
+        "objet: chef_de_file", "objet: à compléter", "    objet: chef_de_file", 12,
+        "avenants[2].objet : valeur « à compléter » non reconnue : valeurs possibles : "
+        "prolongation, chef_de_file, pilotage, feuille_de_route"),
+    "after the end": (
+        "date: 2023-02-01", "date: 2023-06-01", "    date: 2023-02-01", 11,
+        "avenants[1].date : l'avenant (01/06/2023) suit la fin de la convention (18/03/2023) : "
+        "une convention échue ne se modifie plus par avenant"),
+    "in the future": (
+        "date: 2023-06-15", "date: 2099-06-15", "    date: 2023-06-15", 11,
+        "avenants[2].date : date à venir (15/06/2099) : une signature s'enregistre une fois "
+        "faite"),
+    "year": (
+        "date: 2022-03-10", "date: 9998-03-10", "  date: 2022-03-10", 9,
+        "feuille_de_route.date : date « 9998-03-10 » invraisemblable : le programme date de "
+        "2021, ses dates vont de 2000 à 2099"),
+    "roadmap before the convention": (
+        "date: 2022-03-10", "date: 2021-09-10", "  date: 2022-03-10", 9,
+        "feuille_de_route.date : la feuille de route (10/09/2021) ne peut précéder la "
+        "signature de la convention (15/10/2021) à laquelle elle est annexée"),
+    "signed avenant not complete": (
+        "chef_de_file: anct", "chef_de_file: à compléter", "    chef_de_file: anct", 19,
+        "avenants[2].chef_de_file : un avenant signé (daté) est complet : indiquez "
+        "chef_de_file"),
+}
+
+
+@pytest.mark.parametrize("case", LIFE_MISTAKES)
+def test_life_mistakes_are_located(qp, tree, case):
+    old, new, line, column, message = LIFE_MISTAKES[case]
+    assert mistake(qp, tree, old, new) == [f"{line_of(line)}:{column}: erreur : {message}"]
+
+
+def test_an_avenant_may_follow_one_not_yet_signed_in_a_draft(qp, tree):
+    source = SIGNED.replace("    date: 2023-02-01\n", "").replace("    date: 2023-06-15\n", "")
+    root = tree({"territories/val-signe.yaml": source})
+    result = qp("generate", "val-signe")
+    assert result.code == 0, result.err
+    text = paragraphs(root / "out" / "val-signe.avenant-2.docx")
+    assert ("Vu l’avenant n° 1 à la Convention, signé le [à compléter : date de signature de "
+            "l’avenant n° 1]\xa0;") in text
