@@ -257,6 +257,52 @@ def list_(territories: Path = TERRITORIES) -> None:
                 f"{row.to_complete or 'rien'}")
 
 
+@app.command("report", cls=FrenchCommand, options_metavar="[OPTIONS]")
+def report(
+    detail: bool = typer.Option(False, "--detail", show_default=False,
+                                help="Ajoute sous le tableau le détail de chaque territoire "
+                                     "(pilotage, feuille de route, financeurs, domaines)."),
+    csv_file: Optional[Path] = typer.Option(None, "--csv", metavar="FICHIER", show_default=False,
+                                            help="Écrit le rapport en CSV pour Excel "
+                                                 "(séparateur point-virgule, UTF-8)."),
+    xlsx_file: Optional[Path] = typer.Option(None, "--xlsx", metavar="FICHIER",
+                                             show_default=False,
+                                             help="Écrit le rapport en classeur Excel (.xlsx)."),
+    html_file: Optional[Path] = typer.Option(None, "--html", metavar="FICHIER",
+                                             show_default=False,
+                                             help="Écrit le rapport en page web autonome, avec "
+                                                  "ses graphiques (.html)."),
+    territories: Path = TERRITORIES,
+) -> None:
+    """Le rapport du programme : une ligne par territoire (statut, chef de file, échéances,
+    coût, financement par partenaire), à l'écran, en CSV, en Excel ou en page web."""
+    from . import report as programme_report
+
+    files = {option: path for option, path in
+             (("--csv", csv_file), ("--xlsx", xlsx_file), ("--html", html_file)) if path is not None}
+    if detail and files:
+        raise UsageError("--detail règle l'affichage à l'écran ; les fichiers --csv, --xlsx et "
+                         "--html ont toujours tout le détail : retirez l'un ou l'autre")
+    for option, path in files.items():
+        endings = (".html", ".htm") if option == "--html" else (f".{option[2:]}",)
+        if path.suffix.lower() not in endings:
+            raise UsageError(f"{option} {path} : le nom du fichier doit finir par {endings[0]}")
+    result = programme_report.build(territories)
+    if not files:
+        for printed in programme_report.terminal(result, detail=detail):
+            say(*printed)
+        return
+    formats = {"--csv": programme_report.to_csv, "--xlsx": programme_report.to_xlsx,
+               "--html": programme_report.to_html}
+    contents = {path: formats[option](result) for option, path in files.items()}  # all, first
+    for path, data in contents.items():
+        programme_report.write(path, data)
+        say(f"rapport écrit : {path} ({len(result.lines)} territoire(s))")
+    if result.in_error:
+        say((f"{len(result.in_error)} territoire(s) en erreur, listé(s) hors totaux : "
+             f"qp validate {territories}", "yellow"), err=True)
+
+
 @app.command(cls=FrenchCommand, options_metavar="[OPTIONS]")
 def new(
     target: str = typer.Argument(..., metavar="TERRITOIRE", show_default=False,
