@@ -240,6 +240,68 @@ def sign(
         raise typer.Exit(1)
 
 
+@app.command("import-operations", cls=FrenchCommand, options_metavar="[OPTIONS]")
+def import_operations(
+    target: Optional[str] = typer.Argument(None, metavar="TERRITOIRE", show_default=False,
+                                           help="nom du territoire (toulouse) ou fichier de "
+                                                "territoire"),
+    source: Optional[Path] = typer.Argument(None, metavar="FICHIER", show_default=False,
+                                            help="tableau des opérations : classeur .xlsx ou "
+                                                 "fichier .csv (séparateur « ; »)"),
+    replace: bool = typer.Option(False, "--replace", show_default=False,
+                                 help="Remplace les opérations déjà écrites dans le fichier du "
+                                      "territoire."),
+    model: Optional[Path] = typer.Option(None, "--modele", metavar="FICHIER.xlsx",
+                                         show_default=False, readable=False,
+                                         help="Écrit un tableau vide à remplir (en-têtes et mode "
+                                              "d'emploi), sans rien importer."),
+    territories: Path = TERRITORIES,
+) -> None:
+    """Remplit l'annexe 3 (opérations) d'un territoire à partir d'un tableau Excel ou CSV,
+    une ligne par financement."""
+    from . import core, importing
+    from .spreadsheet import SpreadsheetError
+
+    if model is not None:
+        if target is not None or replace:
+            raise UsageError("--modele s'emploie seul : qp import-operations --modele "
+                             "operations.xlsx")
+        importing.write_model(model)
+        say((f"{model} écrit : remplissez la feuille « Opérations » (une ligne par "
+             "financement, voir la feuille « Mode d'emploi »), puis : qp import-operations "
+             f"TERRITOIRE {model}", "green"))
+        return
+    if target is None or source is None:
+        raise UsageError("indiquez le territoire et le tableau (par exemple : qp "
+                         "import-operations toulouse operations.xlsx), ou --modele "
+                         "FICHIER.xlsx pour un tableau vide")
+    path = core.find([target], territories)[0]
+    try:
+        imported = importing.import_operations(path, source, replace=replace)
+    except InvalidTerritory as exc:
+        for problem in exc.problems:
+            _print_problem(problem)
+        raise QPError(f"{path.stem} : corrigez d'abord le fichier du territoire (qp validate "
+                      f"{path}) ; rien n'a été importé") from None
+    except SpreadsheetError as exc:
+        for problem in exc.problems:
+            say((problem.format(), "red"), err=True)
+        raise QPError(f"{source.name} : {len(exc.problems)} problème(s) ; rien n'a été "
+                      f"importé, {path} n'a pas été modifié") from None
+    sheet = f" (feuille « {imported.sheet} »)" if imported.sheet is not None else ""
+    what = (f"{imported.operations} opération(s), {imported.financings} financement(s) de "
+            f"{source.name}{sheet}")
+    if not imported.changed:
+        say(f"{path.stem} : {what} : {path} les contient déjà, inchangé")
+    else:
+        replaced = f", à la place des {imported.replaced} précédentes" if imported.replaced else ""
+        say((f"{path.stem} : {what} importé(s) dans {path} ({importing.ANNEX}{replaced})",
+             "green"))
+    if imported.warnings:
+        say((f"{len(imported.warnings)} fait(s) à compléter dans ce territoire : qp validate "
+             f"{path}", "yellow"))
+
+
 @app.command("list", cls=FrenchCommand, options_metavar="[OPTIONS]")
 def list_(territories: Path = TERRITORIES) -> None:
     """Une ligne par territoire : statut, chef de file, fin de validité, faits à compléter."""

@@ -4,9 +4,11 @@ the loader's own reading of the file (loader.py), and only that span of text cha
 
 from __future__ import annotations
 
+import bisect
+import re
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import InvalidTerritory, QPError
 from .loader import load_territory_file, read_text
@@ -129,3 +131,62 @@ def _root(path: Path, text: str, edited: dict | None = None) -> Node:
                       f"ce fichier ({exc.problems[0].message}) : écrivez vous-même {wanted}, "
                       "puis relancez") from None
 
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def replace_block(text: str, root: Node, key: str, lines: list[str]) -> str:
+    """`text` with the whole value of the top-level `key` replaced by `lines` (YAML lines,
+    indented under the key), every other character as it was: comments above and below
+    the value, a comment on the key's line, blank lines, line endings (the new lines take
+    the file's), accents as typed. `text` is the file as written (without its byte-order
+    mark) and `root` the loader's reading of that very text; positions are taken from
+    its lines and columns, which every YAML parser counts alike. A missing key is added
+    at the end of the file.
+
+    (Why not a ruamel.yaml round trip: it re-emits the whole file, and quotes, spacing
+    or a long line's folding may come out otherwise; here the rest of the file is
+    untouched by construction, not by the care of an emitter.)"""
+    newline = "\r\n" if "\r\n" in text else "\r" if "\r" in text and "\n" not in text else "\n"
+    block = "".join(line + newline for line in lines)
+    starts = [0] + [match.end() for match in _LINE_END.finditer(text)]
+
+    def offset(mark) -> int:
+        return min(starts[min(mark.line, len(starts) - 1)] + mark.column, len(text))
+
+    pairs = root.value if isinstance(root, MappingNode) else []
+    index = next((i for i, (k, _) in enumerate(pairs)
+                  if isinstance(k, ScalarNode) and k.value == key), None)
+    if index is None:
+        ending = "" if not text or text.endswith(("\n", "\r")) else newline
+        return f"{text}{ending}{key}:{newline}{block}"
+    key_node, value = pairs[index]
+    if offset(value.start_mark) < offset(key_node.end_mark):  # marks of another place
+        raise QPError(f"« {key} » renvoie à une ancre (alias « * ») : écrivez la liste à sa "
+                      f"place, ou videz-la (« {key}: [] »)")
+    if isinstance(value, (SequenceNode, MappingNode)) and not value.flow_style:
+        # From its first item's line to its last line that holds something: the blank
+        # lines and comments before the next key stay (they belong to what follows).
+        limit = offset(pairs[index + 1][0].start_mark) if index + 1 < len(pairs) \
+            else offset(root.end_mark)
+        line = bisect.bisect_right(starts, max(limit - 1, 0)) - 1
+        while line > value.start_mark.line:
+            content = text[starts[line]:starts[line + 1] if line + 1 < len(starts) else len(text)]
+            if content.strip() and not content.lstrip().startswith("#"):
+                break
+            line -= 1
+        end = starts[line + 1] if line + 1 < len(starts) else len(text)
+        return text[:starts[value.start_mark.line]] + block + text[end:]
+    # A value on the key's line (« [] », a flow list, nothing): taken out, a comment
+    # after it kept, the block put on the lines below.
+    if isinstance(value, ScalarNode) and value.value == "" and not value.style:
+        start = end = text.index(":", offset(key_node.end_mark)) + 1  # (marks vary: none used)
+    else:
+        start, end = offset(value.start_mark), offset(value.end_mark)
+    line_end = _LINE_END.search(text, end)
+    rest = text[end:line_end.start() if line_end else len(text)]
+    head = text[:start]
+    if not rest.strip():
+        head, rest = head.rstrip(" \t"), ""
+    after = line_end.end() if line_end else len(text)
+    return head + rest + (line_end.group() if line_end else newline) + block + text[after:]
