@@ -501,7 +501,9 @@ def _run() -> int:
         code = 2
     except typer.TyperException as exc:  # click's usage errors
         say((f"erreur : {usage_error(exc, sys.argv)}", "red"), err=True)
-        say("Essayez « qp --help » pour l'aide.", err=True)
+        context = getattr(exc, "ctx", None)  # the command whose line is wrong
+        say(f"Essayez « {context.command_path if context else 'qp'} --help » pour l'aide.",
+            err=True)
         code = 2
     except (KeyboardInterrupt, typer.Abort) as exc:
         say(("interrompu : les documents déjà écrits sont complets, les autres n'ont pas "

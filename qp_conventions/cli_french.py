@@ -64,6 +64,12 @@ class FrenchCommand(_FrenchHelp, TyperCommand):
             raise ExtraArguments(f"argument(s) en trop : {' '.join(ctx.args)}")
         return rest
 
+    def collect_usage_pieces(self, ctx):
+        # typer 0.29 shows a required argument as « {TERRITOIRE} »; the usual « TERRITOIRE »
+        # (and « [TERRITOIRE] » when optional) is what the README and man pages write.
+        return [piece[1:-1] if piece.startswith("{") and piece.endswith("}") else piece
+                for piece in super().collect_usage_pieces(ctx)]
+
 
 class FrenchGroup(_FrenchHelp, TyperGroup):
     def resolve_command(self, ctx, args):

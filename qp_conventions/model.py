@@ -71,22 +71,34 @@ def _field(kind: Any, title: str, absent: Any, choices: dict[str, str] | None = 
     """`kind` named `title`; « à compléter » makes it a Missing, as does leaving it out
     when `absent` is TO_COMPLETE (None: optional; no `absent`: required)."""
     missing = _missing(title, choices, signer)
+    # A fact with a default of the programme's (the labellisation date, « brouillon »)
+    # is never unknown: leaving it out gives the default.
+    has_default = absent not in (_REQUIRED, TO_COMPLETE, None)
 
     def to_complete(value: Any, handler):
+        if has_default and (value is None or is_to_complete(value)):
+            shown = "une valeur vide" if value is None else f"« {value} »"
+            raise ValueError(f"{shown} ne convient pas ici : retirez la ligne pour la "
+                             f"valeur par défaut ({_default_shown(absent)})")
         if isinstance(value, Missing) or is_to_complete(value):
             return missing
         return handler(value)
 
     default = {} if absent is _REQUIRED else {"default": missing if absent is TO_COMPLETE else absent}
-    kind = kind if absent is _REQUIRED or absent is TO_COMPLETE else Optional[kind]
+    kind = Optional[kind] if absent is None else kind
     return Annotated[kind, WrapValidator(to_complete),
-                     Field(title=title, json_schema_extra=_json_schema(choices), **default,
-                           **constraints)]
+                     Field(title=title, json_schema_extra=_json_schema(choices, not has_default),
+                           **default, **constraints)]
 
 
-def _json_schema(choices: dict[str, str] | None):
-    """What the JSON Schema (schema.py) adds to a field: « à compléter » is accepted, and
-    each code shows its display name in the editor (`enumDescriptions`, read by VS Code)."""
+def _default_shown(default: Any) -> str:
+    return default.isoformat() if isinstance(default, dt.date) else str(default)
+
+
+def _json_schema(choices: dict[str, str] | None, may_be_missing: bool = True):
+    """What the JSON Schema (schema.py) adds to a field: « à compléter » is accepted (unless
+    the field has a default), and each code shows its display name in the editor
+    (`enumDescriptions`, read by VS Code)."""
 
     def extra(schema: dict[str, Any]) -> None:
         alternatives = schema.setdefault("anyOf", [])
@@ -96,7 +108,8 @@ def _json_schema(choices: dict[str, str] | None):
         for alternative in alternatives:
             if choices and alternative.get("enum") == list(choices):
                 alternative["enumDescriptions"] = list(choices.values())
-        alternatives.append({"const": "à compléter", "description": "fait encore inconnu"})
+        if may_be_missing:
+            alternatives.append({"const": "à compléter", "description": "fait encore inconnu"})
 
     return extra
 
@@ -117,9 +130,36 @@ def Text(title: str, absent: Any = _REQUIRED, signer: str | None = None) -> Any:
     return _field(_String, title, absent, signer=signer)
 
 
+def Reference(title: str, example: str) -> Any:
+    """A code that other entries point to (an axis's, the axis of an operation): it is
+    what links them, so it is always written, never « à compléter »."""
+
+    def known(value: Any) -> Any:
+        if is_to_complete(value):
+            raise ValueError(f"« {value} » ne convient pas ici : le {title} relie les "
+                             f"annexes entre elles, écrivez-le (par exemple {example})")
+        return value
+
+    return Annotated[_String, BeforeValidator(known), Field(title=title)]
+
+
 def Code(choices: dict[str, str], title: str, absent: Any = _REQUIRED, signer: str | None = None) -> Any:
     """One of the codes of a programme list (`choices`: code -> display name)."""
     return _field(Literal[tuple(choices)], title, absent, choices, signer)
+
+
+def KnownCode(choices: dict[str, str], title: str, purpose: str) -> Any:
+    """A code that the entry cannot be written without (an axis's domain: what the axis
+    is about, by which the report sums the costs), never « à compléter »."""
+
+    def known(value: Any) -> Any:
+        if is_to_complete(value):
+            raise ValueError(f"« {value} » ne convient pas ici : le {title} {purpose}, "
+                             f"écrivez-le ({join_or(list(choices))})")
+        return value
+
+    return Annotated[Literal[tuple(choices)], BeforeValidator(known), Field(
+        title=title, json_schema_extra=_json_schema(choices, may_be_missing=False))]
 
 
 def _shown(value: Any) -> str:
@@ -287,9 +327,9 @@ class Indicator(Section):
 
 
 class Axis(Section):
-    code: Text("code de l'axe")
+    code: Reference("code de l'axe", "A1")
     intitule: Text("intitulé de l'axe")
-    domaine: Code(programme.FIELDS, "domaine d'intervention")
+    domaine: KnownCode(programme.FIELDS, "domaine d'intervention", "dit de quoi traite l'axe")
     leviers: Items(Code(programme.LEVERS, "levier transverse"), "leviers transverses")
     objectifs: Items(Text("objectif"), "objectifs", _REQUIRED, min_length=1)
     qpv: Items(Text("quartier prioritaire"), "quartiers prioritaires concernés")
@@ -302,15 +342,15 @@ class Financing(Section):
 
 
 class Operation(Section):
-    code: Text("code de l'opération")
+    code: Reference("code de l'opération", "OP1")
     intitule: Text("intitulé de l'opération")
-    axe: Text("axe de l'opération")
+    axe: Reference("code de l'axe de l'opération", "A1")
     qpv: Items(Text("quartier prioritaire"), "quartiers prioritaires concernés")
     maitre_ouvrage: Text("maître d'ouvrage")
     cout_total: Amount("coût total")
     financements: Items(Financing, "plan de financement", _REQUIRED, min_length=1)
-    debut: Date("début")
-    fin: Date("fin")
+    debut: Date("début de l'opération")
+    fin: Date("fin de l'opération")
     statut: Code(programme.OPERATION_STATUSES, "statut de l'opération")
 
 

@@ -73,8 +73,11 @@ _PARTNER_PATTERNS = [
 _STATE_PATTERN = re.compile(r"(?:l )?etat\b")  # « Etat », « État (DSIL) », « l'Etat »
 
 
-def financing_group(financeur: str) -> str:
-    """The group of GROUPS a financing line's free-text `financeur` belongs to."""
+def financing_group(financeur: str | Missing) -> str:
+    """The group of GROUPS a financing line's free-text `financeur` belongs to (a financeur
+    still « à compléter » is none of the partners: « Autres »)."""
+    if isinstance(financeur, Missing):
+        return OTHERS
     folded = _fold(financeur)
     for name, pattern in _PARTNER_PATTERNS:
         if pattern.search(folded):

@@ -20,7 +20,7 @@ from . import programme
 from .french import euros
 from .lifecycle import add_months
 from .model import (Avenant, Axis, Date, Intercommunality, Missing, Operation, Roadmap,
-                    Signature, State, Territory)
+                    Signature, State, Territory, is_to_complete)
 
 Found = tuple[tuple, str]  # the YAML path of the field, the message
 
@@ -77,7 +77,8 @@ class Parts:
             each(Axis, data.get("annexe_2_axes")),
             each(Operation, data.get("annexe_3_operations")),
             [axis["code"] for axis in data.get("annexe_2_axes") or []
-             if isinstance(axis, dict) and isinstance(axis.get("code"), str)],
+             if isinstance(axis, dict) and isinstance(axis.get("code"), str)
+             and not is_to_complete(axis["code"])],
             valid(Territory.model_fields["statut"].annotation, data.get("statut", "brouillon")),
             None, None,  # (the rules on avenants need the whole file valid)
             valid(Roadmap, data.get("feuille_de_route", {})),
@@ -278,7 +279,7 @@ def _operations(parts: Parts) -> Iterator[Found]:
             yield (("annexe_3_operations", i, "financements"),
                    f"le plan de financement totalise {euros(total)} mais le coût total est de "
                    f"{euros(op.cout_total)} (écart : {euros(abs(op.cout_total - total))})")
-        if op.fin < op.debut:
+        if op.fin and op.debut and op.fin < op.debut:  # (a Missing is falsy)
             yield (("annexe_3_operations", i, "fin"),
                    f"l'opération finit ({op.fin:%d/%m/%Y}) avant de commencer "
                    f"({op.debut:%d/%m/%Y})")

@@ -219,7 +219,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, dt.date):
         return "une date"
     if value is None:
-        return "une valeur vide"
+        return "vide (rien après « : »)"
     if isinstance(value, list):
         return "une liste"
     if isinstance(value, dict):

@@ -19,6 +19,18 @@ BAD = Path(__file__).resolve().parent / "bad_inputs"
 
 # file -> every error line `qp` must print for it (after « territories/<file>: »)
 CASES = {
+    'valeur_par_defaut_vide.yaml': [
+        "4:8: erreur : statut : une valeur vide ne convient pas ici : retirez la ligne pour la valeur par défaut (brouillon)",
+        "5:15: erreur : labellisation : une valeur vide ne convient pas ici : retirez la ligne pour la valeur par défaut (2021-03-18)",
+        "6:12: erreur : redaction : une valeur vide ne convient pas ici : retirez la ligne pour la valeur par défaut (standard)",
+    ],
+    'a_completer_impossible.yaml': [
+        "4:9: erreur : statut : « à compléter » ne convient pas ici : retirez la ligne pour la valeur par défaut (brouillon)",
+        "5:16: erreur : labellisation : « à compléter » ne convient pas ici : retirez la ligne pour la valeur par défaut (2021-03-18)",
+        "7:11: erreur : annexe_2_axes[1].code : « à compléter » ne convient pas ici : le code de l'axe relie les annexes entre elles, écrivez-le (par exemple A1)",
+        "9:14: erreur : annexe_2_axes[1].domaine : « à compléter » ne convient pas ici : le domaine d'intervention dit de quoi traite l'axe, écrivez-le (entrepreneuriat, commerce_artisanat ou activites_productives)",
+        "14:10: erreur : annexe_3_operations[1].axe : « À compléter » ne convient pas ici : le code de l'axe de l'opération relie les annexes entre elles, écrivez-le (par exemple A1)",
+    ],
     'balise_contraire.yaml': [
         '3:17: erreur : balise YAML « !!str » contraire à la valeur qui la suit : retirez-la',
     ],

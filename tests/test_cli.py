@@ -90,6 +90,17 @@ def test_unknown_option_is_explained_in_french(qp):
     result = qp("generate", "--bogus")
     assert result.code == 2
     assert "option inconnue : --bogus" in result.err
+    assert "Essayez « qp generate --help » pour l'aide." in result.err
+
+
+def test_a_missing_argument_is_named_and_the_usage_line_is_plain(qp):
+    result = qp("sign")
+    assert result.code == 2
+    assert result.err.splitlines() == ["erreur : TERRITOIRE manquant",
+                                       "Essayez « qp sign --help » pour l'aide."]
+    assert qp("sign", "--help").out.splitlines()[0] == \
+        "Utilisation : qp sign [OPTIONS] TERRITOIRE"
+    assert qp("diff", "--help").out.splitlines()[0] == "Utilisation : qp diff [OPTIONS] A B"
 
 
 def test_every_command_has_french_help_and_is_in_the_readme(qp):

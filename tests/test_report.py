@@ -153,14 +153,13 @@ def test_a_long_name_is_shortened_never_the_line(qp, tree):
 
 def test_facts_to_complete_read_a_completer(qp, tree):
     root = tree({"t/x.yaml": """
-        statut: à compléter
         intercommunalite: {nom: à compléter, departements: [Nord]}
         signature: {date: à compléter}
         feuille_de_route: {date: à compléter}
         """})
     screen = qp("report", "--detail", "-t", root / "t")
     assert screen.code == 0, screen.err
-    assert screen.out.splitlines()[1].split() == ["x", "à", "compléter", "à", "compléter",
+    assert screen.out.splitlines()[1].split() == ["x", "projet", "à", "compléter",
                                                   "18/03/2023", "0", "0", "€"]
     assert "x — à compléter (Nord)" in screen.out
     assert "date de signature : à compléter" in screen.out
@@ -170,13 +169,35 @@ def test_facts_to_complete_read_a_completer(qp, tree):
                "--xlsx", root / "r.xlsx")
     assert files.code == 0, files.err
     row = (root / "r.csv").read_text("utf-8-sig").splitlines()[1].split(";")
-    assert row[:10] == ["x", "à compléter", "Nord", "à compléter", "à compléter", "à compléter",
+    assert row[:10] == ["x", "à compléter", "Nord", "projet", "à compléter", "à compléter",
                         "à compléter", "18/09/2021", "à compléter", "18/03/2023"]
     html = (root / "r.html").read_text("utf-8")
     assert html.count('<span class="a-completer">à compléter</span>') >= 5
     for text in (screen.out, html, (root / "r.csv").read_text("utf-8-sig")):
         assert "Missing" not in text and "None" not in text
 
+
+
+def test_an_unknown_financeur_or_start_is_to_complete_everywhere(qp, tree):
+    """Facts of annex 3 left « à compléter »: validated as such, printed as such, and the
+    report counts the unknown financeur's money among « Autres »."""
+    text = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8") \
+        .replace("financeur: Banque des Territoires", "financeur: à compléter", 1) \
+        .replace("debut: 2021-11-01", "debut: à compléter", 1)
+    root = tree({"t/val-fictif.yaml": text})
+    validated = qp("validate", "-t", root / "t")
+    assert validated.code == 0
+    assert validated.err.count("avertissement") == 2
+    assert "annexe_3_operations[1].debut : à compléter : début de l'opération" in validated.err
+    assert qp("generate", "--all", "-t", root / "t", "-o", root / "out").code == 0
+    document = qp("text", root / "out" / "val-fictif.docx").out
+    assert "[à compléter : début de l\u2019opération] – juin 2023" in document
+    assert "| [à compléter : financeur] | 450 000 € | 36 %" in document
+    screen = qp("report", "--detail", "-t", root / "t")
+    assert screen.code == 0, screen.err
+    shown = " ".join(screen.out.replace(NBSP, " ").replace(NNBSP, " ").split())
+    assert "Banque des Territoires 400 000 € (9,9 %)" in shown
+    assert "Autres 2 350 000,50 € (58,0 %)" in shown
 
 # --- exit codes and files ----------------------------------------------------------
 
