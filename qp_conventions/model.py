@@ -148,14 +148,14 @@ def Code(choices: dict[str, str], title: str, absent: Any = _REQUIRED, signer: s
     return _field(Literal[tuple(choices)], title, absent, choices, signer)
 
 
-def KnownCode(choices: dict[str, str], title: str, purpose: str) -> Any:
-    """A code that the entry cannot be written without (an axis's domain: what the axis
-    is about, by which the report sums the costs), never « à compléter »."""
+def KnownCode(choices: dict[str, str], title: str) -> Any:
+    """A code that its entry cannot be written without (an axis's domain: what the axis
+    is about; a name in the order of the signatories), never « à compléter »."""
 
     def known(value: Any) -> Any:
         if is_to_complete(value):
-            raise ValueError(f"« {value} » ne convient pas ici : le {title} {purpose}, "
-                             f"écrivez-le ({join_or(list(choices))})")
+            raise ValueError(f"« {value} » ne convient pas ici : écrivez le {title} "
+                             f"({join_or(list(choices))})")
         return value
 
     return Annotated[Literal[tuple(choices)], BeforeValidator(known), Field(
@@ -307,7 +307,8 @@ class Signature(Section):
     exemplaires: Optional[Annotated[int, Strict(), Field(ge=1, le=99)]] = Field(
         default=None, title="nombre d'exemplaires")
     presentation: Code(programme.PRESENTATIONS, "présentation des signataires", "civilite")
-    ordre: Items(Code(programme.PARTIES, "signataire"), "ordre des signataires",
+    ordre: Items(KnownCode(programme.PARTIES, "signataire"),
+                 "ordre des signataires",
                  ["intercommunalite", "etat"])
 
 
@@ -329,7 +330,7 @@ class Indicator(Section):
 class Axis(Section):
     code: Reference("code de l'axe", "A1")
     intitule: Text("intitulé de l'axe")
-    domaine: KnownCode(programme.FIELDS, "domaine d'intervention", "dit de quoi traite l'axe")
+    domaine: KnownCode(programme.FIELDS, "domaine d'intervention")
     leviers: Items(Code(programme.LEVERS, "levier transverse"), "leviers transverses")
     objectifs: Items(Text("objectif"), "objectifs", _REQUIRED, min_length=1)
     qpv: Items(Text("quartier prioritaire"), "quartiers prioritaires concernés")

@@ -28,8 +28,9 @@ CASES = {
         "4:9: erreur : statut : « à compléter » ne convient pas ici : retirez la ligne pour la valeur par défaut (brouillon)",
         "5:16: erreur : labellisation : « à compléter » ne convient pas ici : retirez la ligne pour la valeur par défaut (2021-03-18)",
         "7:11: erreur : annexe_2_axes[1].code : « à compléter » ne convient pas ici : le code de l'axe relie les annexes entre elles, écrivez-le (par exemple A1)",
-        "9:14: erreur : annexe_2_axes[1].domaine : « à compléter » ne convient pas ici : le domaine d'intervention dit de quoi traite l'axe, écrivez-le (entrepreneuriat, commerce_artisanat ou activites_productives)",
+        "9:14: erreur : annexe_2_axes[1].domaine : « à compléter » ne convient pas ici : écrivez le domaine d'intervention (entrepreneuriat, commerce_artisanat ou activites_productives)",
         "14:10: erreur : annexe_3_operations[1].axe : « À compléter » ne convient pas ici : le code de l'axe de l'opération relie les annexes entre elles, écrivez-le (par exemple A1)",
+        "24:17: erreur : signature.ordre[2] : « à compléter » ne convient pas ici : écrivez le signataire (intercommunalite ou etat)",
     ],
     'balise_contraire.yaml': [
         '3:17: erreur : balise YAML « !!str » contraire à la valeur qui la suit : retirez-la',
