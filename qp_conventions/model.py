@@ -110,6 +110,9 @@ def _json_schema(choices: dict[str, str] | None, may_be_missing: bool = True):
                 alternative["enumDescriptions"] = list(choices.values())
         if may_be_missing:
             alternatives.append({"const": "à compléter", "description": "fait encore inconnu"})
+        if choices:  # shown beside the key in the editor's completion list, and on hover
+            codes = ", ".join(f"{code} ({name})" for code, name in choices.items())
+            schema.setdefault("description", f"{schema.get('title', '')} : {codes}")
 
     return extra
 
