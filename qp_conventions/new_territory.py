@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from . import programme
 from .errors import InvalidTerritory, QPError, UsageError
 from .french import join_or
-from .loader import EXTENSIONS, name_problem
+from .loader import EXTENSIONS, NAME, name_problem
 from .model import official_departement
 from .output import write_atomic
 from .render import templates_dir
@@ -68,14 +68,23 @@ def text(path: Path, nom: str | None, departements: list[str], schema_file: Path
         departements=departements or ["à compléter"], codes=codes)
 
 
+def _name_advice(slug: str, path: Path) -> str:
+    if "/" in slug or "\\" in slug:  # « ../x » would be written outside the folder
+        return ("un nom, pas un chemin : le fichier va dans le dossier des territoires "
+                "(--territories pour en choisir un autre)")
+    if Path(slug).suffix.lower() in EXTENSIONS:
+        return f"écrivez le nom sans extension : qp new {Path(slug).stem}"
+    return name_problem(path) or ("le nom d'un territoire s'écrit en minuscules sans "
+                                  "accents, chiffres, « - » et « _ »")
+
+
 def create(slug: str, territories: Path, nom: str | None, departements: list[str],
            today: dt.date) -> Created:
     """Write territories/<slug>.yaml. Refused if the name breaks the naming rule, if the
     territory exists, or if what was given makes the file invalid (nothing written)."""
     path = territories / f"{slug}.yaml"
-    wrong_name = name_problem(path)
-    if wrong_name:
-        raise UsageError(f"territoire « {slug} » : {wrong_name}")
+    if not NAME.fullmatch(slug):
+        raise UsageError(f"territoire « {slug} » : {_name_advice(slug, path)}")
     for extension in EXTENSIONS:
         existing = territories / f"{slug}{extension}"
         if existing.exists() or existing.is_symlink():

@@ -75,6 +75,19 @@ def test_new_refuses_a_name_that_breaks_the_rule(qp, tmp_path):
     assert list((tmp_path / "territories").iterdir()) == []
 
 
+@pytest.mark.parametrize("name, advice", [
+    ("../ailleurs", "un nom, pas un chemin : le fichier va dans le dossier des territoires"),
+    ("sous/dossier", "un nom, pas un chemin"),
+    ("val.yaml", "écrivez le nom sans extension : qp new val"),
+])
+def test_new_refuses_a_path_for_a_name(qp, tmp_path, name, advice):
+    (tmp_path / "territories").mkdir()
+    result = qp("new", name)
+    assert result.code == 2
+    assert result.err.startswith(f"erreur : territoire « {name} » : {advice}")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["territories"]
+
+
 @pytest.mark.parametrize("nom", ["yes", "#x: y", "- a", "{{ 7*7 }}", "a: b", "1:30", "null",
                                  "&a", "*a", "!tag", "'quoted'", "x #y", "a\nb: c"])
 def test_new_writes_any_name_as_data(qp, tmp_path, nom):
