@@ -27,7 +27,7 @@ from . import pdf as pdf_copies
 from .core import distinct, fewer_cycle_collections
 from .docx import load_reference
 from .documents import Document
-from .errors import InvalidTerritory, Problem, QPError, UsageError, describe_os_error
+from .errors import InvalidTerritory, Problem, QPError, UsageError, describe_os_error, pasteable
 from .output import (HAND_EDITED, ChangedMeanwhile, Manifest, keep_aside, locked,
                      prepare_folder, remove_leftovers, write_atomic)
 from .render import environment, templates_dir
@@ -193,7 +193,7 @@ class Outcome:
             EDITED: (f"qp generate {self.slug} --force (le document modifié sera gardé à "
                      "côté)"),
             EXTRA: "qp generate --all --prune",
-            FAILED: f"qp validate {self.source}" if not self.signed_text else
+            FAILED: f"qp validate {pasteable(self.source)}" if not self.signed_text else
                     f"{self.slug} : convention signée, voir l'erreur ci-dessus",
         }.get(self.status, "")
 

@@ -15,7 +15,8 @@ import typer
 
 from . import __version__
 from .cli_french import FrenchCommand, FrenchGroup, UnknownCommand, usage_error
-from .errors import InvalidTerritory, Problem, QPError, UsageError, describe_os_error
+from .errors import (InvalidTerritory, Problem, QPError, UsageError, describe_os_error,
+                     pasteable)
 from .screen import Progress, say
 
 # `core` (pydantic: 0.3 s of imports) and `batch` (Jinja2, Markdown, lxml: 0.3 s more) are
@@ -313,7 +314,7 @@ def list_(territories: Path = TERRITORIES) -> None:
         "À compléter")
     for row in rows:
         if row.errors:
-            say(f"{row.name:<{width}}  ", (f"{row.errors} erreur(s) : qp validate {row.path}", "red"))
+            say(f"{row.name:<{width}}  ", (f"{row.errors} erreur(s) : qp validate {pasteable(row.path)}", "red"))
         else:
             say(f"{row.name:<{width}}  {row.statut:<6}  {row.chef_de_file:<22}  {row.fin:<10}  "
                 f"{row.to_complete or 'rien'}")
@@ -356,13 +357,12 @@ def report(
         return
     formats = {"--csv": programme_report.to_csv, "--xlsx": programme_report.to_xlsx,
                "--html": programme_report.to_html}
-    contents = {path: formats[option](result) for option, path in files.items()}  # all, first
-    for path, data in contents.items():
-        programme_report.write(path, data)
+    programme_report.write({path: formats[option](result) for option, path in files.items()})
+    for path in files.values():
         say(f"rapport écrit : {path} ({len(result.lines)} territoire(s))")
     if result.in_error:
         say((f"{len(result.in_error)} territoire(s) en erreur, listé(s) hors totaux : "
-             f"qp validate {territories}", "yellow"), err=True)
+             f"qp validate {pasteable(territories)}", "yellow"), err=True)
 
 
 @app.command(cls=FrenchCommand, options_metavar="[OPTIONS]")
@@ -393,7 +393,7 @@ def new(
     if created.schema:
         say(f"écrit : {created.schema} (le schéma que lisent les éditeurs)")
     say((f"écrit : {created.path} ({created.to_complete} fait(s) à compléter)", "green"))
-    say(f"ensuite : complétez-le, puis « qp validate {created.path} » et "
+    say(f"ensuite : complétez-le, puis « qp validate {pasteable(created.path)} » et "
         f"« qp generate {created.path.stem}"
         + ("" if territories == Path("territories") else f" -t {territories}") + " »")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,14 @@ WARNING = "avertissement"
 
 # How the message of a fact still to supply begins (a warning, highlighted in the document)
 TO_COMPLETE = "à compléter"
+
+
+def pasteable(path: Path | str) -> str:
+    """A path as a command suggested to the user writes it, so that it can be pasted as
+    is (Windows' cmd and POSIX shells alike): in double quotes when it holds a space or a
+    character a shell would read."""
+    text = str(path)
+    return f'"{text}"' if re.search(r"[^\w./:\\+-]", text) else text
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import re
 import stat
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -506,6 +507,8 @@ def _build(path: Path, constructor: SafeConstructor, node: Node, problems: list[
         if wrong:
             problems.append(_at(path, node.start_mark, wrong, field_path(loc)))
             return None
+        if node.tag == _FLOAT:  # exactly as written: a float has 16 digits, an amount 18
+            return Decimal(node.value)
     try:
         return constructor.construct_object(node, deep=True)
     except Exception:  # noqa: BLE001 — PyYAML's constructors fail in many ways on odd values

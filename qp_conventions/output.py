@@ -54,14 +54,8 @@ def write_atomic(path: Path, data: bytes, *, unless_changed_from: bytes | None =
     With `unless_changed_from` (what was on disk when the replacement was decided; b"" for
     no file), the file is read again at the last moment and left alone if someone saved
     it in between (ChangedMeanwhile)."""
-    mode = _file_mode(path)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = _staged(path, data)
     try:
-        os.chmod(temporary, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         if unless_changed_from is not None:
             try:
                 now = path.read_bytes()
@@ -72,17 +66,54 @@ def write_atomic(path: Path, data: bytes, *, unless_changed_from: bytes | None =
                     f"{path} a été enregistré par quelqu'un pendant que qp le préparait : il "
                     "n'est pas remplacé ; relancez la commande (avec --force pour le remplacer "
                     "en le gardant à côté)")
-        try:
-            os.replace(temporary, path)
-        except PermissionError:
-            raise QPError(
-                f"impossible de remplacer {path} : le fichier est sans doute ouvert dans Word "
-                "(ou en lecture seule). Fermez-le puis relancez la commande."
-            ) from None
+        _replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def write_together(files: dict[Path, bytes]) -> None:
+    """Several files put in place together (the formats of one report): each is first
+    written in full beside its target, so that a full disk or a refused folder leaves
+    every target as it was; only then are they all put in place."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            staged.append((_staged(path, data), path))
+        for temporary, path in staged:
+            _replace(temporary, path)
+    finally:
+        for temporary, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+
+
+def _staged(path: Path, data: bytes) -> str:
+    """A temporary file beside `path` holding `data`, on disk, with the mode of `path`."""
+    mode = _file_mode(path)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(temporary, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    return temporary
+
+
+def _replace(temporary: str, path: Path) -> None:
+    try:
+        os.replace(temporary, path)
+    except PermissionError:
+        raise QPError(
+            f"impossible de remplacer {path} : le fichier est sans doute ouvert dans Word "
+            "(ou en lecture seule). Fermez-le puis relancez la commande."
+        ) from None
 
 
 def prepare_folder(out: Path) -> None:

@@ -30,9 +30,9 @@ from typing import Any, Iterable
 from markupsafe import Markup, escape
 
 from . import core, french, lifecycle, programme
-from .errors import TO_COMPLETE, QPError, describe_os_error
+from .errors import TO_COMPLETE, QPError, describe_os_error, pasteable
 from .model import Missing, Territory
-from .output import write_atomic
+from .output import write_together
 
 # --- financing by partner -------------------------------------------------------------
 
@@ -127,7 +127,7 @@ class Line:
 
     @property
     def error_text(self) -> str:
-        return f"{self.errors} erreur(s) : qp validate {self.path}"
+        return f"{self.errors} erreur(s) : qp validate {pasteable(self.path)}"
 
 
 def _value(value: Any, names: dict[str, str] | None = None) -> Value:
@@ -232,7 +232,7 @@ def build(folder: Path) -> Report:
     report = Report(folder, tuple(lines))
     if not report.readable:
         raise QPError(f"aucun territoire lisible dans {folder} : ses {len(lines)} fichier(s) "
-                      f"sont en erreur ; qp validate {folder} dit lesquelles, ligne par ligne")
+                      f"sont en erreur ; qp validate {pasteable(folder)} dit lesquelles, ligne par ligne")
     return report
 
 
@@ -319,7 +319,7 @@ def terminal(report: Report, detail: bool = False) -> list[Printed]:
         printed.append(("BdT : Banque des Territoires.",))
     if report.in_error:
         printed.append(((f"{_plural(len(report.in_error), 'territoire')} en erreur, hors "
-                         f"totaux : qp validate {report.folder} dit quoi corriger", "red"),))
+                         f"totaux : qp validate {pasteable(report.folder)} dit quoi corriger", "red"),))
     if not detail:
         printed.append(("Détail (pilotage, feuille de route, financeurs) : qp report --detail",))
         return printed
@@ -366,7 +366,7 @@ def _detail(line: Line) -> list[str]:
             f"{programme.FIELDS[code]} {french.euros(amount)} ({share})"
             for code, amount, share in _shares(line.by_field, line.cost)))
     facts.append(f"À compléter : {line.to_complete}"
-                 + (f" (qp validate {line.path})" if line.to_complete else ""))
+                 + (f" (qp validate {pasteable(line.path)})" if line.to_complete else ""))
     printed = _wrap(facts[0], "")
     for fact in facts[1:]:
         printed += _wrap(fact, "  ")
@@ -623,7 +623,7 @@ def to_html(report: Report) -> bytes:
             [(programme.FIELDS[code], amount, FIELD_COLOURS[code])
              for code, amount in report.by_field.items()],
             "Coût des opérations par domaine d'intervention"),
-        timeline=timeline_chart(report.readable))
+        timelines=timeline_charts(report.readable))
     return html.encode("utf-8")
 
 
@@ -678,10 +678,16 @@ def _quarter_start(day: dt.date) -> dt.date:
     return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
-def timeline_chart(lines: list[Line]) -> Markup:
+# Rows of one timeline picture: at most what an A4 landscape page holds, so that a
+# printed report of 30 or 300 territories splits between pictures, never across a row.
+TIMELINE_ROWS = 15
+
+
+def timeline_charts(lines: list[Line]) -> list[Markup]:
     """One row per territory, in two lanes: above, the convention (its validity from the
     labellisation to its end, its signature); below, the feuille de route (its due date
-    and, once signed, its signature). Two dates a few days apart never hide each other."""
+    and, once signed, its signature). Two dates a few days apart never hide each other.
+    Every TIMELINE_ROWS rows a new picture, with its years, on the same scale."""
     label_width, plot_width, row_height, top = 190, 780, 32, 34
     width = label_width + plot_width + 20
     days = [d for line in lines for d in (line.labellisation, line.end, line.signature,
@@ -694,24 +700,29 @@ def timeline_chart(lines: list[Line]) -> Markup:
     def x(day: dt.date) -> float:
         return label_width + (day - start).days / span * plot_width
 
-    height = top + row_height * len(lines) + 8
-    body = []
-    for number in range(1, len(lines), 2):  # every other row shaded
-        body.append(f'<rect x="0" y="{top + row_height * number}" width="{width}" '
-                    f'height="{row_height}" fill="#f4f5f8"/>')
-    quarter = start
-    while quarter <= end:  # a light line each quarter, the year's name each January
-        strong = quarter.month == 1
-        body.append(f'<line x1="{x(quarter):.1f}" y1="{top - 6}" x2="{x(quarter):.1f}" '
-                    f'y2="{height - 8}" stroke="{"#9a9a9a" if strong else "#e1e1e1"}" '
-                    'stroke-width="1"/>')
-        if strong:
-            body.append(_text(x(quarter) + 4, top - 12, str(quarter.year), size=12, weight="bold"))
-        quarter = lifecycle.add_months(quarter, 3)
-    for number, line in enumerate(lines):
-        middle = top + row_height * number + row_height / 2
+    def chart(rows: list[Line]) -> Markup:
+        height = top + row_height * len(rows) + 8
+        body = []
+        for number in range(1, len(rows), 2):  # every other row shaded
+            body.append(f'<rect x="0" y="{top + row_height * number}" width="{width}" '
+                        f'height="{row_height}" fill="#f4f5f8"/>')
+        quarter = start
+        while quarter <= end:  # a light line each quarter, the year's name each January
+            strong = quarter.month == 1
+            body.append(f'<line x1="{x(quarter):.1f}" y1="{top - 6}" x2="{x(quarter):.1f}" '
+                        f'y2="{height - 8}" stroke="{"#9a9a9a" if strong else "#e1e1e1"}" '
+                        'stroke-width="1"/>')
+            if strong:
+                body.append(_text(x(quarter) + 4, top - 12, str(quarter.year), size=12,
+                                  weight="bold"))
+            quarter = lifecycle.add_months(quarter, 3)
+        for number, line in enumerate(rows):
+            body += row(line, top + row_height * number + row_height / 2)
+        return _svg(width, height, "Échéances des conventions", body)
+
+    def row(line: Line, middle: float) -> list[str]:
         convention, roadmap = middle - 6, middle + 8  # the two lanes
-        body.append(_text(label_width - 8, middle + 4.5, line.name, anchor="end"))
+        body = [_text(label_width - 8, middle + 4.5, line.name, anchor="end")]
         left, right = x(line.labellisation), x(line.end)
         body.append(
             f'<rect x="{left:.1f}" y="{convention - 4:g}" width="{right - left:.1f}" height="8" '
@@ -738,7 +749,9 @@ def timeline_chart(lines: list[Line]) -> Markup:
                                  ROADMAP_SIGNED_COLOUR,
                                  f"{line.name} : feuille de route signée le "
                                  f"{long_date(line.roadmap_signed)}"))
-    return _svg(width, height, "Échéances des conventions", body)
+        return body
+
+    return [chart(lines[i:i + TIMELINE_ROWS]) for i in range(0, len(lines), TIMELINE_ROWS)]
 
 
 def _diamond(cx: float, cy: float, fill: str, stroke: str, title: str) -> str:
@@ -749,16 +762,18 @@ def _diamond(cx: float, cy: float, fill: str, stroke: str, title: str) -> str:
 
 # --- writing --------------------------------------------------------------------------
 
-def write(path: Path, data: bytes) -> None:
-    """Put a report file in place in one step (never a partial file); its folder must
-    exist."""
-    if path.is_dir():
-        raise QPError(f"{path} est un dossier : indiquez le nom du fichier à écrire")
-    folder = path.parent
-    if not folder.is_dir():
-        raise QPError(f"{path} : le dossier {folder} n'existe pas ; créez-le ou indiquez un "
-                      "autre chemin")
+def write(files: dict[Path, bytes]) -> None:
+    """Put the report's files in place, all or none (never a partial file); their folders
+    must exist."""
+    for path in files:
+        if path.is_dir():
+            raise QPError(f"{path} est un dossier : indiquez le nom du fichier à écrire")
+        if not path.parent.is_dir():
+            raise QPError(f"{path} : le dossier {path.parent} n'existe pas ; créez-le ou "
+                          "indiquez un autre chemin")
     try:
-        write_atomic(path, data)
+        write_together(files)
     except OSError as exc:
-        raise QPError(f"écriture impossible de {path} : {describe_os_error(exc)}") from None
+        where = f"{exc.filename} : " if exc.filename else ""
+        raise QPError(f"écriture impossible ({where}{describe_os_error(exc)}) : aucun fichier "
+                      "du rapport n'a été écrit") from None

@@ -10,7 +10,7 @@ import functools
 import os
 import sys
 
-from .errors import TO_COMPLETE
+from .errors import TO_COMPLETE, pasteable
 
 
 @functools.lru_cache(maxsize=None)
@@ -69,7 +69,7 @@ class Progress:
         facts = [p for p in outcome.warnings if p.message.startswith(TO_COMPLETE)]
         if facts:
             note = (f" ({len(facts)} fait(s) à compléter, surlignés dans le "
-                    f"document : qp validate {outcome.source})")
+                    f"document : qp validate {pasteable(outcome.source)})")
         line = (f"{outcome.status} : {outcome.target}", colour), (note, "yellow")
         if self.bar is None:
             say(*line)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -214,7 +215,7 @@ def _clean_loc(loc: tuple) -> tuple:
 def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return "un oui/non (booléen)"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, Decimal)):
         return "un nombre"
     if isinstance(value, dt.date):
         return "une date"
@@ -265,7 +266,7 @@ def _translate(error: dict, raw: Any, loc: tuple, source: str | None) -> str:
                                          if allowed else "")
         return f"clé inconnue « {loc[-1]} »{hint}"
     if kind == "string_type":
-        if isinstance(raw, (bool, int, float, dt.date)):
+        if isinstance(raw, (bool, int, float, Decimal, dt.date)):
             return (f"texte attendu, mais YAML a lu {_describe(raw)} : mettez la valeur entre "
                     f"guillemets, par exemple \"{source if source is not None else raw}\"")
         return f"texte attendu, mais la valeur est {_describe(raw)}"

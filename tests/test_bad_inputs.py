@@ -84,7 +84,7 @@ CASES = {
         '7:11: erreur : ancre « &v » définie deux fois : donnez-leur des noms différents',
     ],
     'montant_demesure.yaml': [
-        '14:17: erreur : annexe_3_operations[1].cout_total : montant « 1e+27 » démesuré : un montant ne dépasse pas 1 000 000 000 000 000 € (10 puissance 15)',
+        '14:17: erreur : annexe_3_operations[1].cout_total : montant « 1.0e+27 » démesuré : un montant ne dépasse pas 1 000 000 000 000 000 € (10 puissance 15)',
     ],
     'montant_infini.yaml': [
         "14:17: erreur : annexe_3_operations[1].cout_total : « .inf » n'est pas un nombre utilisable : écrivez un nombre en chiffres",
@@ -437,3 +437,20 @@ def test_decomposed_accents_are_the_same_letters(qp, tree):
     assert qp("generate", "x", "-t", root / "t", "-o", root / "out").code == 0
     body = "\n".join(paragraphs(root / "out" / "x.docx"))
     assert "Camille \u00c9lise" in body and "\u0301" not in body
+
+
+def test_amounts_keep_every_cent_up_to_the_limit(qp, tree):
+    """A YAML number with a point is read as written, not as a float (16 digits): at
+    10^14 € the cents of a plan that adds up exactly must still add up."""
+    source = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8") \
+        .replace("cout_total: 1250000\n", "cout_total: 999999999999999.99\n", 1) \
+        .replace("montant: 500000\n", "montant: 999999999999999.97\n", 1) \
+        .replace("montant: 450000\n", "montant: 0.01\n", 1) \
+        .replace("montant: 300000\n", "montant: 0.01\n", 1)
+    root = tree({"t/x.yaml": source})
+    validated = qp("validate", "--strict", root / "t")
+    assert validated.code == 0, validated.err
+    assert qp("generate", "x", "-t", root / "t", "-o", root / "out").code == 0
+    body = "\n".join(paragraphs(root / "out" / "x.docx"))
+    assert "999\u202f999\u202f999\u202f999\u202f999,99\u00a0€" in body
+    assert "999\u202f999\u202f999\u202f999\u202f999,97\u00a0€" in body

@@ -199,7 +199,45 @@ def test_an_unknown_financeur_or_start_is_to_complete_everywhere(qp, tree):
     assert "Banque des Territoires 400 000 € (9,9 %)" in shown
     assert "Autres 2 350 000,50 € (58,0 %)" in shown
 
+
+def test_the_timeline_prints_in_pictures_of_fifteen_rows(qp, tree):
+    """A printed report of 40 territories splits its timeline between pictures (each
+    with its years), never across a row; a long word of a name breaks in its cell."""
+    text = (FIXTURES / "val-signe.yaml").read_text(encoding="utf-8")
+    files = {f"t/territoire-{i:02}.yaml": text for i in range(1, 41)}
+    files["t/territoire-07.yaml"] = text.replace("nom: la Communauté", "nom: " + "A" * 200, 1)
+    root = tree(files)
+    assert qp("report", "-t", root / "t", "--html", root / "r.html").code == 0
+    html = (root / "r.html").read_text(encoding="utf-8")
+    pictures = html.split('<div class="echeance">')[1:]
+    assert [picture.count("convention valable du") for picture in pictures] == [15, 15, 10]
+    assert all(">2021</text>" in picture for picture in pictures)
+    assert "figure, .echeance, tr { break-inside: avoid; }" in html
+    assert ".nom, .interco, td.erreur { overflow-wrap: anywhere; }" in html
+
+
+def test_a_suggested_command_can_be_pasted_when_the_path_has_spaces(qp, tree):
+    root = tree({"Mes territoires/bon.yaml": "intercommunalite: {nom: X, departements: [Nord]}\n",
+                 "Mes territoires/faux.yaml": "intercommunalite: [\n"})
+    result = qp("report", "-t", root / "Mes territoires")
+    assert result.code == 0
+    assert f'1 erreur(s) : qp validate "{root / "Mes territoires" / "faux.yaml"}"' in \
+        " ".join(result.out.split())
+
 # --- exit codes and files ----------------------------------------------------------
+
+def test_the_files_of_a_report_are_written_all_or_none(qp, tree):
+    root = tree({"t/x.yaml": (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8"),
+                 "r.csv": "ancien rapport\n"})
+    result = qp("report", "-t", root / "t", "--csv", root / "r.csv", "--xlsx", root / "r.xlsx",
+                "--html", root / "absent" / "r.html")
+    assert result.code == 1
+    assert result.err == (f"erreur : {root / 'absent' / 'r.html'} : le dossier {root / 'absent'} "
+                          "n'existe pas ; créez-le ou indiquez un autre chemin\n")
+    assert (root / "r.csv").read_text() == "ancien rapport\n"
+    assert not (root / "r.xlsx").exists()
+    assert sorted(p.name for p in root.iterdir()) == ["r.csv", "t"]  # no temporary left
+
 
 def test_a_report_needs_one_readable_territory(qp, tree):
     root = tree({"t/a.yaml": "intercommunalite: [\n", "t/b.yaml": "chef_de_file: anru\n",
