@@ -189,8 +189,7 @@ def _amount(value: Any) -> Decimal:
         raise ValueError("un montant est un nombre positif d'euros")
     if amount > MAX_AMOUNT:  # (the loader's Decimal of « 1.0e+27 » says « 1.0E+27 »)
         raise ValueError(f"montant « {str(value).replace('E', 'e')} » démesuré : un montant "
-                         "ne dépasse pas "
-                         "1 000 000 000 000 000 € (10 puissance 15)")
+                         "ne dépasse pas 1 000 000 000 000 000 € (10 puissance 15)")
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError(f"montant « {value} » : deux décimales au plus (les centimes)")
     return amount
