@@ -222,7 +222,7 @@ def sign(
         raise UsageError(f"--date « {date} » : cette date n'existe pas") from None
     if wait < 0:
         raise UsageError("--wait attend un nombre de secondes")
-    path = core.find([target], territories)[0]
+    path = core.find_one(target, territories)
     try:
         signed = signing.sign(
             path, day, out, today=dt.date.today(), wait=wait,
@@ -276,7 +276,10 @@ def import_operations(
         raise UsageError("indiquez le territoire et le tableau (par exemple : qp "
                          "import-operations toulouse operations.xlsx), ou --modele "
                          "FICHIER.xlsx pour un tableau vide")
-    path = core.find([target], territories)[0]
+    if source.is_dir():  # (an empty argument too: « . »)
+        raise UsageError(f"FICHIER « {source} » est un dossier : indiquez le tableau des "
+                         "opérations (.xlsx ou .csv)")
+    path = core.find_one(target, territories)
     try:
         imported = importing.import_operations(path, source, replace=replace)
     except InvalidTerritory as exc:
@@ -447,7 +450,7 @@ def _convention_lines(name: str, territories: Path) -> list:
         return reading.lines(reading.read(Path(name)), name)
     from . import core, documents
 
-    checked = core.validate(core.find([name], territories))[0]
+    checked = core.validate([core.find_one(name, territories)])[0]
     if checked.errors:
         for problem in checked.errors:
             _print_problem(problem)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from . import lifecycle, programme
-from .errors import QPError
+from .errors import QPError, UsageError
 from .loader import EXTENSIONS, NAME, SAYS_YAML, name_problem
 from .validate import Checked, check_file
 
@@ -53,6 +53,15 @@ def find(targets: list[str], territories: Path) -> list[Path]:
         else:
             found.append(_by_name(territories, target))
     return distinct(found)
+
+
+def find_one(target: str, territories: Path) -> Path:
+    """The one territory file a command works on (sign, import-operations): a name or a
+    file, never a folder (whose first file would be taken by mistake)."""
+    if Path(target).is_dir():
+        raise UsageError(f"{target} est un dossier : indiquez un seul territoire, par son nom "
+                         "(toulouse) ou son fichier")
+    return find([target], territories)[0]
 
 
 def _by_name(territories: Path, name: str) -> Path:

@@ -29,7 +29,7 @@ from .errors import InvalidTerritory, Problem, QPError, describe_os_error, field
 from .french import euros, join_and, join_or
 from .loader import FORBIDDEN_CHARS, MAX_FILE_BYTES, forbidden_message, load_territory_file
 from .model import MAX_AMOUNT, Territory
-from .output import ChangedMeanwhile, write_atomic
+from .output import ChangedMeanwhile, rewrite
 from .spreadsheet import (ERROR, UNCALCULATED, Cell, CellProblem, Column, SpreadsheetError, Table,
                           fold, read_table, write_template)
 from .validate import check_file
@@ -639,7 +639,7 @@ def import_operations(path: Path, source: Path, *, replace: bool = False) -> Imp
     changed = data != raw
     if changed:
         try:
-            write_atomic(path, data, unless_changed_from=raw)
+            rewrite(path, data, was=raw)
         except ChangedMeanwhile:
             raise QPError(f"{path} a été modifié pendant l'import : il n'est pas remplacé ; "
                           "relancez la commande") from None

@@ -73,6 +73,24 @@ def write_atomic(path: Path, data: bytes, *, unless_changed_from: bytes | None =
         raise
 
 
+def rewrite(path: Path, data: bytes, *, was: bytes) -> Path:
+    """Replace a file a person keeps (a territory file) by `data`, unless it is no longer
+    `was`, what was read to compute `data` (ChangedMeanwhile). A symbolic link keeps
+    pointing to its file, which is the one rewritten. The last reading and the replacement
+    are done under a lock that every qp of this machine takes for that file: two commands
+    editing it at once cannot both think they succeeded. Returns the file written."""
+    target = path.resolve() if path.is_symlink() else path
+    name = hashlib.sha256(str(target.absolute()).encode("utf-8", "surrogateescape")).hexdigest()
+    lock = FileLock(Path(tempfile.gettempdir()) / f"qp-{name[:24]}.lock")
+    try:
+        with lock.acquire(timeout=60):  # (held for the time of one write)
+            write_atomic(target, data, unless_changed_from=was)
+    except Timeout:
+        raise QPError(f"{path} : un autre qp le modifie depuis plus d'une minute ; relancez "
+                      "la commande") from None
+    return target
+
+
 def write_together(files: dict[Path, bytes]) -> None:
     """Several files put in place together (the formats of one report): each is first
     written in full beside its target, so that a full disk or a refused folder leaves

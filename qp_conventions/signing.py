@@ -18,7 +18,7 @@ from typing import Callable
 
 from . import documents
 from .errors import ERROR, InvalidTerritory, QPError, describe_os_error
-from .output import locked, prepare_folder, write_atomic
+from .output import ChangedMeanwhile, locked, prepare_folder, rewrite, write_atomic
 from .render import CONVENTION, render_blocks
 from .validate import ROADMAP_PARTS, check_file
 from .yaml_edit import edit_file
@@ -68,17 +68,21 @@ def sign(path: Path, day: dt.date, out: Path, *, today: dt.date, wait: float = 6
                 not in ROADMAP_PARTS and p.field != "signature.date"]
     if blocking:
         raise InvalidTerritory(blocking)
+    target = path.resolve() if path.is_symlink() else path  # (the file a link points to)
+    original = target.read_bytes()
     new_text = edit_file(path, {("statut",): "signee", ("signature", "date"): day.isoformat()})
     signed = check_file(path, new_text.lstrip("\ufeff").replace("\r\n", "\n"))
     if signed.errors:  # what a signed convention may not leave to complete
         raise InvalidTerritory(signed.errors)
     blocks = render_blocks(signed.territory, CONVENTION)
     document = documents.convention(signed, blocks)
-    target = path.resolve() if path.is_symlink() else path  # (the file a link points to)
-    original = target.read_bytes()
     prepare_folder(out)
     with locked(out, wait, on_wait):
-        write_atomic(target, new_text.encode("utf-8"))
+        try:
+            rewrite(path, new_text.encode("utf-8"), was=original)
+        except ChangedMeanwhile:
+            raise QPError(f"{path} a été modifié pendant la signature : rien n'a été signé ; "
+                          "relancez la commande") from None
         try:
             archived = documents.archive(out, slug, day, document, blocks,
                                          signed.territory.labellisation)

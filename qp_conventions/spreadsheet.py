@@ -35,6 +35,7 @@ MAX_SHEET_ROWS = 100_000  # rows written in a sheet's file, filled or only forma
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 60 * 1024 * 1024  # what the workbook's parts add up to, unzipped
 MAX_CSV_BYTES = 10 * 1024 * 1024
+MAX_CELL_TEXT = 10_000  # a territory file's texts hold 4 000 characters, spaces run together
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm")
 SHEET_NAME = "Opérations"  # the sheet read when a workbook has one of this name
 GUIDE_SHEET_NAME = "Mode d'emploi"
@@ -337,6 +338,17 @@ def _values(table: Table, sheet, layout: _Layout) -> None:
                      ERROR if cell.data_type == "e" else
                      UNCALCULATED if (number, column) in layout.uncalculated else "")
                 for column, cell in enumerate(row, start=1)]
+    # One shared string may fill every cell of a small workbook: a text too long for any
+    # field is refused before it is read cell after cell.
+    too_long = [table.problem(cell.row, cell.column, f"texte de {len(cell.value)} caractères : "
+                              f"une cellule du tableau en compte au plus {MAX_CELL_TEXT}")
+                for number in sorted(rows) for cell in rows[number]
+                if isinstance(cell.value, str) and len(cell.value) > MAX_CELL_TEXT]
+    if too_long:
+        shown = too_long[:10] + ([CellProblem(0, 0, table.source.name, (
+            f"{len(too_long)} cellules de texte démesuré ; les 10 premières :"))]
+            if len(too_long) > 10 else [])
+        raise SpreadsheetError(shown)
     _fill_merged(table, rows, layout.merged)
     table.rows = [rows[n] for n in sorted(rows) if not all(cell.empty for cell in rows[n])]
 

@@ -152,7 +152,9 @@ def replace_block(text: str, root: Node, key: str, lines: list[str]) -> str:
     starts = [0] + [match.end() for match in _LINE_END.finditer(text)]
 
     def offset(mark) -> int:
-        return min(starts[min(mark.line, len(starts) - 1)] + mark.column, len(text))
+        if mark.line >= len(starts):  # the end of a file without a final line break
+            return len(text)
+        return min(starts[mark.line] + mark.column, len(text))
 
     pairs = root.value if isinstance(root, MappingNode) else []
     index = next((i for i, (k, _) in enumerate(pairs)

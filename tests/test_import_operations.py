@@ -739,3 +739,54 @@ def test_help_is_french(qp):
     assert result.out.startswith("Utilisation : qp import-operations [OPTIONS] [TERRITOIRE] "
                                  "[FICHIER]")
     assert "--replace" in result.out and "--modele FICHIER.xlsx" in result.out
+
+
+# --- the territory file as people keep it ---------------------------------------------
+
+def test_an_annex_last_in_a_file_without_a_final_line_end_is_replaced(qp, territories,
+                                                                      tmp_path):
+    path = territories / "val-fictif.yaml"
+    path.write_text(VAL_FICTIF.rstrip("\n"), encoding="utf-8")  # (its annex 3 is last)
+    workbook(tmp_path / "t.xlsx", [ROW])
+    result = run(qp, territories, tmp_path / "t.xlsx", "--replace")
+    assert result.code == 0, result.err
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(BEFORE_ANNEX + "annexe_3_operations:\n  - code: OP1\n")
+    assert text.count("code: OP") == 1
+    assert qp("validate", "--strict", path).code == 0
+
+
+def test_a_linked_territory_file_is_written_through_its_link(qp, territories, tmp_path):
+    kept = tmp_path / "ailleurs.yaml"
+    (territories / "val-fictif.yaml").rename(kept)
+    (territories / "val-fictif.yaml").symlink_to(kept)
+    workbook(tmp_path / "t.xlsx", [ROW])
+    assert run(qp, territories, tmp_path / "t.xlsx").code == 0
+    assert (territories / "val-fictif.yaml").is_symlink()
+    assert "  - code: OP1\n" in kept.read_text(encoding="utf-8")
+
+
+def test_a_folder_is_not_a_territory(qp, territories, tmp_path):
+    workbook(tmp_path / "t.xlsx", [ROW])
+    result = qp("import-operations", territories, tmp_path / "t.xlsx", "-t", territories)
+    assert result.code == 2
+    assert result.err.startswith(f"erreur : {territories} est un dossier : indiquez un seul "
+                                 "territoire")
+    assert "annexe_3_operations: []" in (territories / "val-fictif.yaml").read_text("utf-8")
+
+
+def test_texts_longer_than_any_field_are_refused_at_once(qp, territories,
+                                                                    tmp_path):
+    """One shared string of millions of characters may fill every cell of a small
+    workbook: refused before the cells are read one by one (this took more than 10
+    minutes)."""
+    long = "a " * 10_000  # (Excel's cells hold 32 767 characters; a crafted file, millions)
+    rows = [["OP1", long, "A1", long, long, 1000, long, 1000, dt.datetime(2021, 11, 1),
+             dt.datetime(2023, 6, 30), "Engagée"] for _ in range(50)]
+    result = run(qp, territories, workbook(tmp_path / "t.xlsx", rows))
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert lines[0] == "t.xlsx : 200 cellules de texte démesuré ; les 10 premières :"
+    assert lines[1] == ("Opérations!B2 : texte de 20000 caractères : une cellule du tableau "
+                        "en compte au plus 10000")
+    assert len(lines) == 12
