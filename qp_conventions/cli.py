@@ -247,8 +247,9 @@ def import_operations(
                                            help="nom du territoire (toulouse) ou fichier de "
                                                 "territoire"),
     source: Optional[Path] = typer.Argument(None, metavar="FICHIER", show_default=False,
-                                            help="tableau des opérations : classeur .xlsx ou "
-                                                 "fichier .csv (séparateur « ; »)"),
+                                            help="tableau des opérations : classeur .xlsx, "
+                                                 "fichier .csv (séparateur « ; ») ou .txt "
+                                                 "(« Texte Unicode »)"),
     replace: bool = typer.Option(False, "--replace", show_default=False,
                                  help="Remplace les opérations déjà écrites dans le fichier du "
                                       "territoire."),
@@ -278,7 +279,7 @@ def import_operations(
                          "FICHIER.xlsx pour un tableau vide")
     if source.is_dir():  # (an empty argument too: « . »)
         raise UsageError(f"FICHIER « {source} » est un dossier : indiquez le tableau des "
-                         "opérations (.xlsx ou .csv)")
+                         "opérations (.xlsx, .csv ou .txt)")
     path = core.find_one(target, territories)
     try:
         imported = importing.import_operations(path, source, replace=replace)

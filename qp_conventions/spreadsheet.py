@@ -130,10 +130,16 @@ def _file_problem(path: Path, message: str) -> SpreadsheetError:
     return SpreadsheetError([CellProblem(0, 0, path.name, message)])
 
 
+# Text tables: Excel's « CSV (séparateur : point-virgule) » and « CSV UTF-8 » (.csv), and
+# its « Texte Unicode » (.txt: UTF-16, tab-separated)
+TEXT_EXTENSIONS = (".csv", ".txt")
+
+
 def read_table(path: Path) -> Table:
-    """The table of a .xlsx workbook or of a .csv file; SpreadsheetError otherwise."""
+    """The table of a .xlsx workbook or of a .csv or .txt file; SpreadsheetError
+    otherwise."""
     extension = path.suffix.lower()
-    if extension not in (*WORKBOOK_EXTENSIONS, ".csv"):
+    if extension not in (*WORKBOOK_EXTENSIONS, *TEXT_EXTENSIONS):
         if extension in (".xls", ".ods", ".numbers", ".xlsb"):
             raise _file_problem(path, f"format « {extension} » non lu : ouvrez le fichier dans "
                                       "Excel (ou LibreOffice) et enregistrez-le au format "
@@ -141,8 +147,8 @@ def read_table(path: Path) -> Table:
                                       "point-virgule) »")
         raise _file_problem(path, f"extension « {path.suffix or '(aucune)'} » inconnue : "
                                   "le tableau des opérations est un classeur .xlsx ou un "
-                                  "fichier .csv")
-    limit = MAX_CSV_BYTES if extension == ".csv" else MAX_WORKBOOK_BYTES
+                                  "fichier .csv (ou .txt « Texte Unicode »)")
+    limit = MAX_CSV_BYTES if extension in TEXT_EXTENSIONS else MAX_WORKBOOK_BYTES
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -156,7 +162,7 @@ def read_table(path: Path) -> Table:
         raise _file_problem(path, f"fichier démesuré ({info.st_size // (1024 * 1024)} Mo ; "
                                   f"{limit // (1024 * 1024)} Mo au plus) : un tableau "
                                   f"d'opérations compte au plus {MAX_ROWS} lignes")
-    if extension == ".csv":
+    if extension in TEXT_EXTENSIONS:
         return _read_csv(path, limit)
     return _read_workbook(path)
 

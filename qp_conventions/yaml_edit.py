@@ -147,7 +147,8 @@ def replace_block(text: str, root: Node, key: str, lines: list[str]) -> str:
     (Why not a ruamel.yaml round trip: it re-emits the whole file, and quotes, spacing
     or a long line's folding may come out otherwise; here the rest of the file is
     untouched by construction, not by the care of an emitter.)"""
-    newline = "\r\n" if "\r\n" in text else "\r" if "\r" in text and "\n" not in text else "\n"
+    ends = set(_LINE_END.findall(text))  # the file's line end, if it has only one kind
+    newline = ends.pop() if len(ends) == 1 else "\n"
     block = "".join(line + newline for line in lines)
     starts = [0] + [match.end() for match in _LINE_END.finditer(text)]
 

@@ -202,6 +202,17 @@ def test_csv_in_windows_1252_or_utf_8_with_semicolons(qp, territories, tmp_path,
     assert qp("validate", "--strict", path).code == 0
 
 
+def test_excels_unicode_text_is_utf_16_with_tabulations(qp, territories, tmp_path):
+    """« Texte Unicode (*.txt) » of Excel: UTF-16 with its byte-order mark, tab-separated."""
+    text = CSV.replace('"Café ; « atelier »"', "Café ; « atelier »").replace(";", "\t") \
+        .replace("Café \t « atelier »", "Café ; « atelier »")
+    (tmp_path / "operations.txt").write_bytes(text.encode("utf-16"))
+    result = run(qp, territories, tmp_path / "operations.txt")
+    assert result.code == 0, result.err
+    path = territories / "val-fictif.yaml"
+    assert path.read_text(encoding="utf-8") == BEFORE_ANNEX + ABOVE + CSV_ANNEX + BELOW
+
+
 def test_csv_with_commas_and_excels_sep_line(qp, territories, tmp_path):
     """A header without « ; » separates with « , »; Excel's « sep=; » line gives the
     separator, and Excel hides it: row numbers are counted without it."""
@@ -368,8 +379,8 @@ def test_invisible_characters_in_a_csv_cell(qp, territories, tmp_path):
     ("vieux.xls", b"x", "vieux.xls : format « .xls » non lu : ouvrez le fichier dans Excel (ou "
                         "LibreOffice) et enregistrez-le au format « Classeur Excel (.xlsx) » ou "
                         "« CSV (séparateur : point-virgule) »"),
-    ("notes.txt", b"x", "notes.txt : extension « .txt » inconnue : le tableau des opérations est "
-                        "un classeur .xlsx ou un fichier .csv"),
+    ("notes.doc", b"x", "notes.doc : extension « .doc » inconnue : le tableau des opérations est "
+                        "un classeur .xlsx ou un fichier .csv (ou .txt « Texte Unicode »)"),
     ("absent.csv", "absent", "absent.csv : fichier introuvable (absent.csv)"),
     ("melange.csv", "Code;Intitulé\n".encode() + b"OP1;Caf\xe9\n",
      "melange.csv : encodage mélangé : le fichier est en UTF-8 sauf l'octet 0xE9 ligne 2 : "
