@@ -216,6 +216,7 @@ def read_amount(cell: Cell, name: str) -> Decimal | None:
     if amount < 0:
         raise Unreadable(f"{name} négatif « {shown} » : un montant est un nombre positif "
                          "d'euros")
+    amount += 0  # (« -0 » is 0)
     if amount > MAX_AMOUNT:
         raise Unreadable(f"{name} démesuré « {shown} » : un montant ne dépasse pas "
                          "1 000 000 000 000 000 € (10 puissance 15)")
@@ -562,7 +563,8 @@ def _relocated(problem: Problem, table: Table, cells: dict[str, Cell],
     message = f"opération {operation.code} : {problem.message}"
     if where.endswith(".financements"):
         rows = join_and([str(row) for row in operation.rows])
-        message += f" ; ses financements sont aux lignes {rows}"
+        message += (f" ; ses financements sont aux lignes {rows}" if len(operation.rows) > 1
+                    else f" ; son financement est à la ligne {rows}")
     return table.problem(cell.row, cell.column, message)
 
 

@@ -187,6 +187,7 @@ def _amount(value: Any) -> Decimal:
         raise ValueError(f"montant « {value} » illisible") from None
     if not amount.is_finite() or amount < 0:
         raise ValueError("un montant est un nombre positif d'euros")
+    amount += 0  # (« -0 » is 0, never printed « -0 € »)
     if amount > MAX_AMOUNT:  # (the loader's Decimal of « 1.0e+27 » says « 1.0E+27 »)
         raise ValueError(f"montant « {str(value).replace('E', 'e')} » démesuré : un montant "
                          "ne dépasse pas 1 000 000 000 000 000 € (10 puissance 15)")

@@ -454,3 +454,15 @@ def test_amounts_keep_every_cent_up_to_the_limit(qp, tree):
     body = "\n".join(paragraphs(root / "out" / "x.docx"))
     assert "999\u202f999\u202f999\u202f999\u202f999,99\u00a0€" in body
     assert "999\u202f999\u202f999\u202f999\u202f999,97\u00a0€" in body
+
+
+def test_minus_zero_is_zero(qp, tree):
+    source = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8") \
+        .replace("cout_total: 1250000\n", "cout_total: 1250000.00\n", 1) \
+        .replace("montant: 500000\n", "montant: 500000\n      - financeur: Mécène\n"
+                                      "        montant: -0.0\n", 1)
+    root = tree({"t/x.yaml": source})
+    assert qp("validate", "--strict", root / "t").code == 0
+    assert qp("generate", "x", "-t", root / "t", "-o", root / "out").code == 0
+    body = "\n".join(paragraphs(root / "out" / "x.docx"))
+    assert "Mécène" in body and "-0" not in body
