@@ -252,12 +252,16 @@ def _signature(parts: Parts) -> Iterator[Found]:
 
 
 def _unique(items: list, section: str, of_kind: str, the_kind: str) -> Iterator[Found]:
-    first: dict[str, int] = {}
+    # « OP1 » and « op1 »: one code for a reader, so one entry
+    first: dict[str, tuple[int, str]] = {}
     for i, item in items:
-        if item.code in first:
+        key = item.code.casefold()
+        if key in first:
+            number, code = first[key]
+            written = "" if code == item.code else f" (écrit « {code} »)"
             yield ((section, i, "code"), f"code {of_kind} « {item.code} » déjà utilisé par "
-                                         f"{the_kind} n°{first[item.code] + 1}")
-        first.setdefault(item.code, i)
+                                         f"{the_kind} n°{number + 1}{written}")
+        first.setdefault(key, (i, item.code))
 
 
 def _codes(parts: Parts) -> Iterator[Found]:

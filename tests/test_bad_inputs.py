@@ -19,6 +19,9 @@ BAD = Path(__file__).resolve().parent / "bad_inputs"
 
 # file -> every error line `qp` must print for it (after « territories/<file>: »)
 CASES = {
+    'code_operation_en_double_a_la_casse_pres.yaml': [
+        "23:11: erreur : annexe_3_operations[2].code : code d'opération « op1 » déjà utilisé par l'opération n°1 (écrit « OP1 »)",
+    ],
     'valeur_par_defaut_vide.yaml': [
         "4:8: erreur : statut : une valeur vide ne convient pas ici : retirez la ligne pour la valeur par défaut (brouillon)",
         "5:15: erreur : labellisation : une valeur vide ne convient pas ici : retirez la ligne pour la valeur par défaut (2021-03-18)",
