@@ -331,6 +331,12 @@ def read_header(table: Table) -> tuple[dict[str, int], list[CellProblem], bool]:
                 row, column, f"cellules fusionnées sur plusieurs colonnes ({reference}) : "
                              "chaque colonne a sa propre valeur ; annulez la fusion (Accueil > "
                              "Fusionner et centrer)"))
+    for first, last, column, reference in table.merged_down:
+        if first <= header[0].row < last:  # the header would be read as data below it
+            problems.append(table.problem(
+                header[0].row, column, f"en-tête fusionné avec les cellules du dessous "
+                                       f"({reference}) : annulez la fusion (Accueil > "
+                                       "Fusionner et centrer)"))
     columns: dict[str, int] = {}
     doubled = False
     for cell in header:

@@ -114,6 +114,8 @@ class Table:
     # cells merged across columns that hold a value: (row, column, « B2:C2 »); a title
     # above the table may be, a cell of the table may not
     merged_across: list[tuple[int, int, str]] = field(default_factory=list)
+    # cells merged down a column: (first row, last row, column, « A1:A3 »)
+    merged_down: list[tuple[int, int, int, str]] = field(default_factory=list)
 
     @property
     def description(self) -> str:
@@ -376,6 +378,8 @@ def _fill_merged(table: Table, rows: dict[int, list[Cell]], ranges: list[str]) -
             if not top.empty:
                 table.merged_across.append((min_row, min_col, reference))
             continue
+        if max_row > min_row:
+            table.merged_down.append((min_row, max_row, min_col, reference))
         for number in range(min_row + 1, max_row + 1):
             if number in rows and min_col <= len(rows[number]):
                 rows[number][min_col - 1] = Cell(top.value, number, min_col, top.kind)

@@ -346,6 +346,22 @@ def test_merged_cells_across_columns_are_refused(qp, territories, tmp_path):
         "sa propre valeur ; annulez la fusion (Accueil > Fusionner et centrer)")
 
 
+def test_a_header_merged_with_the_cells_below_is_refused(qp, territories, tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Opérations"
+    sheet.append(HEADERS)
+    sheet.append(ROW)
+    sheet.merge_cells("A1:A2")  # (the code of row 2 would read « Code »)
+    book.save(tmp_path / "t.xlsx")
+    result = run(qp, territories, tmp_path / "t.xlsx")
+    assert result.code == 1
+    assert result.err.splitlines()[0] == (
+        "Opérations!A1 : en-tête fusionné avec les cellules du dessous (A1:A2) : annulez la "
+        "fusion (Accueil > Fusionner et centrer)")
+    assert "annexe_3_operations: []" in (territories / "val-fictif.yaml").read_text("utf-8")
+
+
 def test_invisible_characters_in_a_csv_cell(qp, territories, tmp_path):
     rows = ";".join(HEADERS) + "\r\nOP1;Ti\x01tre;A1;;Ville\u202e;1;Ville;1;01/01/2022;01/02/2022;engagee\r\n"
     (tmp_path / "t.csv").write_bytes(rows.encode("utf-8"))
