@@ -119,6 +119,7 @@ class Line:
     cost: Decimal = Decimal(0)
     by_group: dict[str, Decimal] = field(default_factory=dict)  # every group of GROUPS
     by_field: dict[str, Decimal] = field(default_factory=dict)  # every domain of FIELDS
+    others: tuple[str, ...] = ()  # the financeurs counted in « Autres », as written
     to_complete: int = 0
 
     @property
@@ -143,10 +144,14 @@ def _line(path: Path, territory: Territory, to_complete: int) -> Line:
     by_group = dict.fromkeys(GROUPS, Decimal(0))
     by_field = dict.fromkeys(programme.FIELDS, Decimal(0))
     domain_of = {axis.code: axis.domaine for axis in territory.annexe_2_axes}
+    others: dict[str, None] = {}
     for operation in territory.annexe_3_operations:
         by_field[domain_of[operation.axe]] += operation.cout_total  # (rules: a declared axis)
         for financing in operation.financements:
-            by_group[financing_group(financing.financeur)] += financing.montant
+            group = financing_group(financing.financeur)
+            by_group[group] += financing.montant
+            if group == OTHERS and isinstance(financing.financeur, str):
+                others[financing.financeur] = None
     roadmap = lifecycle.roadmap(territory)
     return Line(
         name=path.stem, path=path,
@@ -166,7 +171,7 @@ def _line(path: Path, territory: Territory, to_complete: int) -> Line:
         axes=len(territory.annexe_2_axes),
         operations=len(territory.annexe_3_operations),
         cost=sum((op.cout_total for op in territory.annexe_3_operations), Decimal(0)),
-        by_group=by_group, by_field=by_field, to_complete=to_complete)
+        by_group=by_group, by_field=by_field, others=tuple(others), to_complete=to_complete)
 
 
 @dataclass(frozen=True)
@@ -201,6 +206,16 @@ class Report:
     @property
     def cost(self) -> Decimal:
         return sum((line.cost for line in self.readable), Decimal(0))
+
+    @property
+    def others_note(self) -> str:
+        """Which financeurs « Autres » holds: where a partner written otherwise (« BPI
+        France ») would show, to be written as the rule reads it."""
+        names = sorted({name for line in self.readable for name in line.others},
+                       key=lambda name: (_fold(name), name))
+        if not names:
+            return ""
+        return french.typography(f"Comptés dans « Autres » : {' ; '.join(names)}.")
 
     @property
     def by_group(self) -> dict[str, Decimal]:
@@ -328,6 +343,8 @@ def terminal(report: Report, detail: bool = False) -> list[Printed]:
         printed += [(text,) for text in _detail(line)]
     printed.append(("",))
     printed += [(text,) for text in _wrap(GROUPING_NOTE, "")]
+    if report.others_note:
+        printed += [(text,) for text in _wrap(report.others_note, "")]
     return printed
 
 
@@ -557,6 +574,7 @@ def _summary(sheet, report: Report, bold) -> None:
           for code, amount in report.by_field.items()),
         (),
         (GROUPING_NOTE,),
+        *([(report.others_note,)] if report.others_note else []),
         ("Un fait « à compléter » est un fait que le fichier du territoire ne donne pas "
          "encore ; qp validate le nomme.",),
     ]

@@ -224,6 +224,21 @@ def test_a_suggested_command_can_be_pasted_when_the_path_has_spaces(qp, tree):
     assert f'1 erreur(s) : qp validate "{root / "Mes territoires" / "faux.yaml"}"' in \
         " ".join(result.out.split())
 
+
+def test_the_report_names_what_it_counted_in_others(qp, tree):
+    """« BPI France » is not « Bpifrance » for the rule: the report says it put it in
+    « Autres », so that the file can be corrected."""
+    text = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8") \
+        .replace("financeur: Banque des Territoires", "financeur: BPI France", 1)
+    root = tree({"t/val-fictif.yaml": text})
+    note = ("Comptés dans « Autres » : BPI France ; Communauté d\u2019agglomération du "
+            "Val-Fictif ; Société d\u2019économie mixte fictive.")
+    screen = qp("report", "--detail", "-t", root / "t")
+    assert note in " ".join(screen.out.split())
+    assert qp("report", "-t", root / "t", "--html", root / "r.html").code == 0
+    html = " ".join((root / "r.html").read_text(encoding="utf-8").split())  # (spaces: any)
+    assert f'<p class="note">{note}</p>' in html
+
 # --- exit codes and files ----------------------------------------------------------
 
 def test_the_files_of_a_report_are_written_all_or_none(qp, tree):
