@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import yaml
 
-from . import lifecycle, programme
+from . import lifecycle, programme, rules
 from .errors import InvalidTerritory, Problem, QPError, describe_os_error, field_path
 from .french import euros, join_and, join_or
 from .loader import FORBIDDEN_CHARS, MAX_FILE_BYTES, forbidden_message, load_territory_file
@@ -568,10 +568,33 @@ def _relocated(problem: Problem, table: Table, cells: dict[str, Cell],
     operation = operations[position]
     message = f"opération {operation.code} : {problem.message}"
     if where.endswith(".financements"):
-        rows = join_and([str(row) for row in operation.rows])
-        message += (f" ; ses financements sont aux lignes {rows}" if len(operation.rows) > 1
-                    else f" ; son financement est à la ligne {rows}")
+        message += _rows_of(operation)
     return table.problem(cell.row, cell.column, message)
+
+
+def _rows_of(operation: Operation) -> str:
+    rows = join_and([str(row) for row in operation.rows])
+    return (f" ; ses financements sont aux lignes {rows}" if len(operation.rows) > 1
+            else f" ; son financement est à la ligne {rows}")
+
+
+def _checked_alone(table: Table, operation: Operation, axis_codes: list[str]) -> list[CellProblem]:
+    """What the territory's rules say of an operation that is not written (a cell of it
+    could not be read), as far as its readable cells allow: every problem at once."""
+    found = []
+    axe = operation.values.get("axe")
+    wrong = rules.unknown_axis(axe, axis_codes) if axe is not None else None
+    if wrong:
+        cell = operation.cells["axe"]
+        found.append(table.problem(cell.row, cell.column, f"opération {operation.code} : {wrong}"))
+    cost = operation.values.get("cout_total")
+    if cost is not None and len(operation.financings) == len(operation.rows):  # all read
+        gap = rules.financing_gap([amount for _, amount, _, _ in operation.financings], cost)
+        if gap:
+            cell = operation.cells["cout_total"]
+            found.append(table.problem(cell.row, cell.column, f"opération {operation.code} : "
+                                                              f"{gap}{_rows_of(operation)}"))
+    return found
 
 
 # --- the command ---------------------------------------------------------------------
@@ -618,13 +641,17 @@ def import_operations(path: Path, source: Path, *, replace: bool = False) -> Imp
     """Fill annex 3 of the territory file `path` from the spreadsheet `source`. Raises
     InvalidTerritory (the territory file is to be fixed first), SpreadsheetError (every
     problem of the spreadsheet, at its cell) or QPError; writes nothing then."""
-    _, held, raw = _check_territory(path, replace)
+    territory, held, raw = _check_territory(path, replace)
     table = read_table(source)
     columns, problems, readable = read_header(table)
     if not readable:
         raise SpreadsheetError(problems)
     operations, found = read_operations(table, columns)
     problems += found
+    axis_codes = [axis.code for axis in territory.annexe_2_axes]
+    for operation in operations:
+        if operation.broken:
+            problems += _checked_alone(table, operation, axis_codes)
     usable = [op for op in operations if not op.broken]
     bom = raw.startswith(b"\xef\xbb\xbf")
     text = raw[3 if bom else 0:].decode("utf-8")  # (validated above: UTF-8)

@@ -269,20 +269,35 @@ def _codes(parts: Parts) -> Iterator[Found]:
     yield from _unique(parts.operations, "annexe_3_operations", "d'opération", "l'opération")
 
 
+def unknown_axis(axe: str, axis_codes: list[str]) -> str | None:
+    """Why an operation's axis is wrong, if it is (also said by qp import-operations)."""
+    if axe in axis_codes:
+        return None
+    known = ", ".join(axis_codes) or "aucun axe n'est déclaré dans annexe_2_axes"
+    close = difflib.get_close_matches(axe, axis_codes, n=1, cutoff=0.5)
+    hint = f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
+    return f"axe « {axe} » inconnu{hint} : axes déclarés : {known}"
+
+
+def financing_gap(amounts: list[Decimal], cost: Decimal) -> str | None:
+    """Why a plan of financing does not make the cost, if it does not (also said by qp
+    import-operations)."""
+    total = sum(amounts, Decimal(0))
+    if total == cost:
+        return None
+    return (f"le plan de financement totalise {euros(total)} mais le coût total est de "
+            f"{euros(cost)} (écart : {euros(abs(cost - total))})")
+
+
 def _operations(parts: Parts) -> Iterator[Found]:
     axis_codes = list(dict.fromkeys(parts.axis_codes))
     for i, op in parts.operations:
-        if op.axe not in axis_codes:
-            known = ", ".join(axis_codes) or "aucun axe n'est déclaré dans annexe_2_axes"
-            close = difflib.get_close_matches(op.axe, axis_codes, n=1, cutoff=0.5)
-            hint = f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
-            yield (("annexe_3_operations", i, "axe"),
-                   f"axe « {op.axe} » inconnu{hint} : axes déclarés : {known}")
-        total = sum((f.montant for f in op.financements), Decimal(0))
-        if total != op.cout_total:
-            yield (("annexe_3_operations", i, "financements"),
-                   f"le plan de financement totalise {euros(total)} mais le coût total est de "
-                   f"{euros(op.cout_total)} (écart : {euros(abs(op.cout_total - total))})")
+        wrong_axis = unknown_axis(op.axe, axis_codes)
+        if wrong_axis:
+            yield (("annexe_3_operations", i, "axe"), wrong_axis)
+        gap = financing_gap([f.montant for f in op.financements], op.cout_total)
+        if gap:
+            yield (("annexe_3_operations", i, "financements"), gap)
         if op.fin and op.debut and op.fin < op.debut:  # (a Missing is falsy)
             yield (("annexe_3_operations", i, "fin"),
                    f"l'opération finit ({op.fin:%d/%m/%Y}) avant de commencer "

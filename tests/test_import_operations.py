@@ -817,3 +817,21 @@ def test_texts_longer_than_any_field_are_refused_at_once(qp, territories,
     assert lines[1] == ("Opérations!B2 : texte de 20000 caractères : une cellule du tableau "
                         "en compte au plus 10000")
     assert len(lines) == 12
+
+
+def test_an_operation_with_an_unreadable_cell_is_still_checked(qp, territories, tmp_path):
+    """All at once: the date cannot be read, and the axis and the plan are wrong too."""
+    (tmp_path / "t.csv").write_text(
+        ";".join(HEADERS) + "\nOP1;Maison;A9;;Ville;1000;Ville;900;xx/11/2021;30/06/2023;"
+        "Engagée\n", encoding="utf-8")
+    result = run(qp, territories, tmp_path / "t.csv")
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "t.csv!C2 : opération OP1 : axe « A9 » inconnu (vouliez-vous dire « A3 » ?) : axes "
+        "déclarés : A1, A2, A3",
+        "t.csv!F2 : opération OP1 : le plan de financement totalise 900\u00a0€ mais le coût "
+        "total est de 1\u202f000\u00a0€ (écart : 100\u00a0€) ; son financement est à la ligne 2",
+        "t.csv!I2 : date de début illisible « xx/11/2021 » : écrivez-la JJ/MM/AAAA, par exemple "
+        "01/11/2021",
+        f"erreur : t.csv : 3 problème(s) ; rien n'a été importé, {territories / 'val-fictif.yaml'} "
+        "n'a pas été modifié"]
