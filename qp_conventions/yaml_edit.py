@@ -133,6 +133,7 @@ def _root(path: Path, text: str, edited: dict | None = None) -> Node:
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
+_DOCUMENT_END = re.compile(r"^\.\.\.[ \t]*(#.*)?$", re.M)
 
 
 def replace_block(text: str, root: Node, key: str, lines: list[str]) -> str:
@@ -160,9 +161,11 @@ def replace_block(text: str, root: Node, key: str, lines: list[str]) -> str:
     pairs = root.value if isinstance(root, MappingNode) else []
     index = next((i for i, (k, _) in enumerate(pairs)
                   if isinstance(k, ScalarNode) and k.value == key), None)
-    if index is None:
-        ending = "" if not text or text.endswith(("\n", "\r")) else newline
-        return f"{text}{ending}{key}:{newline}{block}"
+    if index is None:  # at the end of the document: before a « ... » that closes it
+        closing = _DOCUMENT_END.search(text, offset(root.end_mark))
+        head, tail = (text[:closing.start()], text[closing.start():]) if closing else (text, "")
+        ending = "" if not head or head.endswith(("\n", "\r")) else newline
+        return f"{head}{ending}{key}:{newline}{block}{tail}"
     key_node, value = pairs[index]
     if offset(value.start_mark) < offset(key_node.end_mark):  # marks of another place
         raise QPError(f"« {key} » renvoie à une ancre (alias « * ») : écrivez la liste à sa "

@@ -835,3 +835,15 @@ def test_an_operation_with_an_unreadable_cell_is_still_checked(qp, territories, 
         "01/11/2021",
         f"erreur : t.csv : 3 problème(s) ; rien n'a été importé, {territories / 'val-fictif.yaml'} "
         "n'a pas été modifié"]
+
+
+def test_an_annex_added_to_a_file_closed_by_a_document_end_goes_before_it(qp, territories,
+                                                                         tmp_path):
+    path = territories / "val-fictif.yaml"
+    path.write_text(BEFORE_ANNEX + "...\n# fin du document\n", encoding="utf-8")
+    workbook(tmp_path / "t.xlsx", [ROW])
+    assert run(qp, territories, tmp_path / "t.xlsx").code == 0
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(BEFORE_ANNEX + "annexe_3_operations:\n  - code: OP1\n")
+    assert text.endswith("    statut: engagee\n...\n# fin du document\n")
+    assert qp("validate", "--strict", path).code == 0
