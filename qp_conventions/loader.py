@@ -226,6 +226,10 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     if "quoted scalar" in context:
         opened = exc.context_mark.line + 1 if exc.context_mark else "?"
         return f"guillemets non fermés (ouverts ligne {opened}) : fermez-les sur la même valeur"
+    if "found '<stream end>'" in problem or "found '<document end>'" in problem:
+        return ("le fichier se termine au milieu d'une valeur : une liste « [ » ou une rubrique "
+                "« { » ouverte plus haut n'est pas fermée, ou une valeur manque après « - » ou "
+                "« : »")
     if "mapping values are not allowed" in problem:
         return ("« : » inattendu : si la valeur contient deux-points, mettez-la entre "
                 "guillemets, sinon vérifiez l'indentation")

@@ -19,6 +19,9 @@ BAD = Path(__file__).resolve().parent / "bad_inputs"
 
 # file -> every error line `qp` must print for it (after « territories/<file>: »)
 CASES = {
+    'fin_de_fichier_dans_une_liste.yaml': [
+        "3:1: erreur : le fichier se termine au milieu d'une valeur : une liste « [ » ou une rubrique « { » ouverte plus haut n'est pas fermée, ou une valeur manque après « - » ou « : »",
+    ],
     'code_operation_en_double_a_la_casse_pres.yaml': [
         "23:11: erreur : annexe_3_operations[2].code : code d'opération « op1 » déjà utilisé par l'opération n°1 (écrit « OP1 »)",
     ],
