@@ -313,14 +313,17 @@ def list_(territories: Path = TERRITORIES) -> None:
     from . import core
 
     rows = core.overview(territories)
-    width = max([len("Territoire"), *(len(row.name) for row in rows)])
+    # 80 columns: the other columns take 57, a longer name is cut (« communaute-d-ag… »)
+    width = min(max([len("Territoire"), *(len(row.name) for row in rows)]), 23)
     say(f"{'Territoire':<{width}}  {'Statut':<6}  {'Chef de file':<22}  {'Fin':<10}  "
         "À compléter")
     for row in rows:
+        name = row.name if len(row.name) <= width else row.name[:width - 1] + "…"
         if row.errors:
-            say(f"{row.name:<{width}}  ", (f"{row.errors} erreur(s) : qp validate {pasteable(row.path)}", "red"))
+            say(f"{name:<{width}}  ", (f"{row.errors} erreur(s) : qp validate "
+                                       f"{pasteable(row.path)}", "red"))
         else:
-            say(f"{row.name:<{width}}  {row.statut:<6}  {row.chef_de_file:<22}  {row.fin:<10}  "
+            say(f"{name:<{width}}  {row.statut:<6}  {row.chef_de_file:<22}  {row.fin:<10}  "
                 f"{row.to_complete or 'rien'}")
 
 

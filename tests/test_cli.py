@@ -73,13 +73,16 @@ def test_generate_takes_a_territory_file_too(qp, tmp_path):
 def test_list_shows_one_line_per_territory_within_80_columns(qp, tree):
     root = tree({"t/broken.yaml": "intercommunalite: [\n"})
     shutil.copytree(ROOT / "territories", root / "t", dirs_exist_ok=True)
+    shutil.copy(ROOT / "territories" / "arras.yaml",
+                root / "t" / "communaute-d-agglomeration-du-pays-tres-long.yaml")
     result = qp("list", "-t", "t")  # (the test runs in its own folder)
     assert result.code == 0
     lines = result.out.splitlines()
     assert lines[0].split() == ["Territoire", "Statut", "Chef", "de", "file", "Fin", "À", "compléter"]
     assert all(len(line) <= 80 for line in lines)
     rows = {line.split()[0]: line for line in lines[1:]}
-    assert len(rows) == 15
+    assert len(rows) == 16
+    assert rows["communaute-d-agglomera…"].split()[1:] == ["projet", "—", "18/03/2023", "11"]
     assert rows["toulouse"].split()[1:] == ["signée", "Banque", "des", "Territoires", "18/03/2023", "4"]
     assert rows["aix-marseille-provence"].split()[1:] == ["projet", "ANRU", "18/03/2023", "3"]
     assert rows["arras"].split()[1:] == ["projet", "—", "18/03/2023", "11"]
