@@ -133,17 +133,23 @@ def Text(title: str, absent: Any = _REQUIRED, signer: str | None = None) -> Any:
     return _field(_String, title, absent, signer=signer)
 
 
-def Reference(title: str, example: str) -> Any:
-    """A code that other entries point to (an axis's, the axis of an operation): it is
-    what links them, so it is always written, never « à compléter »."""
+def _never_to_complete(advice: str) -> BeforeValidator:
+    """For a value that cannot stay unknown: « à compléter » refused, with `advice`."""
 
     def known(value: Any) -> Any:
         if is_to_complete(value):
-            raise ValueError(f"« {value} » ne convient pas ici : le {title} relie les "
-                             f"annexes entre elles, écrivez-le (par exemple {example})")
+            raise ValueError(f"« {value} » ne convient pas ici : {advice}")
         return value
 
-    return Annotated[_String, BeforeValidator(known), Field(title=title)]
+    return BeforeValidator(known)
+
+
+def Reference(title: str, example: str) -> Any:
+    """A code that other entries point to (an axis's, the axis of an operation): it is
+    what links them, so it is always written, never « à compléter »."""
+    return Annotated[_String, _never_to_complete(
+        f"le {title} relie les annexes entre elles, écrivez-le (par exemple {example})"),
+        Field(title=title)]
 
 
 def Code(choices: dict[str, str], title: str, absent: Any = _REQUIRED, signer: str | None = None) -> Any:
@@ -155,14 +161,10 @@ def KnownCode(choices: dict[str, str], title: str) -> Any:
     """A code that its entry cannot be written without (an axis's domain: what the axis
     is about; a name in the order of the signatories), never « à compléter »."""
 
-    def known(value: Any) -> Any:
-        if is_to_complete(value):
-            raise ValueError(f"« {value} » ne convient pas ici : écrivez le {title} "
-                             f"({join_or(list(choices))})")
-        return value
-
-    return Annotated[Literal[tuple(choices)], BeforeValidator(known), Field(
-        title=title, json_schema_extra=_json_schema(choices, may_be_missing=False))]
+    return Annotated[Literal[tuple(choices)],
+                     _never_to_complete(f"écrivez le {title} ({join_or(list(choices))})"),
+                     Field(title=title, json_schema_extra=_json_schema(choices,
+                                                                       may_be_missing=False))]
 
 
 def _shown(value: Any) -> str:

@@ -68,8 +68,7 @@ def sign(path: Path, day: dt.date, out: Path, *, today: dt.date, wait: float = 6
                 not in ROADMAP_PARTS and p.field != "signature.date"]
     if blocking:
         raise InvalidTerritory(blocking)
-    target = path.resolve() if path.is_symlink() else path  # (the file a link points to)
-    original = target.read_bytes()
+    original = path.read_bytes()
     new_text = edit_file(path, {("statut",): "signee", ("signature", "date"): day.isoformat()})
     signed = check_file(path, new_text.lstrip("\ufeff").replace("\r\n", "\n"))
     if signed.errors:  # what a signed convention may not leave to complete
@@ -79,7 +78,7 @@ def sign(path: Path, day: dt.date, out: Path, *, today: dt.date, wait: float = 6
     prepare_folder(out)
     with locked(out, wait, on_wait):
         try:
-            rewrite(path, new_text.encode("utf-8"), was=original)
+            target = rewrite(path, new_text.encode("utf-8"), was=original)  # (a link's file)
         except ChangedMeanwhile:
             raise QPError(f"{path} a été modifié pendant la signature : rien n'a été signé ; "
                           "relancez la commande") from None

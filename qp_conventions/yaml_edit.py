@@ -112,7 +112,7 @@ def edit_file(path: Path, changes: dict[tuple[str, ...], str]) -> str:
     for loc, value in changes.items():
         text = set_value(text, root, loc, value)
         root = _root(path, text, edited=changes)  # (and positions for the next change)
-    if b"\r\n" in original and b"\n" not in original.replace(b"\r\n", b""):  # all CRLF
+    if _newline_of(original.decode("utf-8", "replace")) == "\r\n":
         text = text.replace("\n", "\r\n")
     if original.startswith(b"\xef\xbb\xbf"):
         text = "\ufeff" + text
@@ -136,6 +136,12 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 _DOCUMENT_END = re.compile(r"^\.\.\.[ \t]*(#.*)?$", re.M)
 
 
+def _newline_of(text: str) -> str:
+    """The line end a file uses, when it uses only one kind; « \\n » otherwise."""
+    ends = set(_LINE_END.findall(text))
+    return ends.pop() if len(ends) == 1 else "\n"
+
+
 def replace_block(text: str, root: Node, key: str, lines: list[str]) -> str:
     """`text` with the whole value of the top-level `key` replaced by `lines` (YAML lines,
     indented under the key), every other character as it was: comments above and below
@@ -148,8 +154,7 @@ def replace_block(text: str, root: Node, key: str, lines: list[str]) -> str:
     (Why not a ruamel.yaml round trip: it re-emits the whole file, and quotes, spacing
     or a long line's folding may come out otherwise; here the rest of the file is
     untouched by construction, not by the care of an emitter.)"""
-    ends = set(_LINE_END.findall(text))  # the file's line end, if it has only one kind
-    newline = ends.pop() if len(ends) == 1 else "\n"
+    newline = _newline_of(text)
     block = "".join(line + newline for line in lines)
     starts = [0] + [match.end() for match in _LINE_END.finditer(text)]
 
