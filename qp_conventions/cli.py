@@ -195,6 +195,9 @@ def _report_generate(outcomes: list) -> bool:
 def sign(
     target: str = typer.Argument(..., metavar="TERRITOIRE", show_default=False,
                                  help="nom du territoire (toulouse) ou fichier de territoire"),
+    act: str = typer.Argument("convention", metavar="[ACTE]", show_default=False,
+                              help="l'acte signé : convention (par défaut), feuille-de-route "
+                                   "ou avenant-N (avenant-1, avenant-2…)"),
     date: str = typer.Option(..., "--date", metavar="AAAA-MM-JJ", show_default=False,
                              help="Date de la signature."),
     territories: Path = TERRITORIES,
@@ -206,8 +209,8 @@ def sign(
                              help="Si un autre qp écrit dans le dossier, l'attendre au plus "
                                   "SECONDES (par défaut : 60)."),
 ) -> None:
-    """Enregistre la signature d'une convention : fichier de territoire mis à jour,
-    document signé archivé."""
+    """Enregistre la signature d'un acte (la convention, sa feuille de route, un avenant) :
+    date et signataires inscrits dans le fichier de territoire, document signé archivé."""
     import datetime as dt
     import re
 
@@ -225,17 +228,23 @@ def sign(
     path = core.find_one(target, territories)
     try:
         signed = signing.sign(
-            path, day, out, today=dt.date.today(), wait=wait,
+            path, day, out, act_name=act, today=dt.date.today(), wait=wait,
             on_wait=lambda: say(f"un autre « qp » écrit dans {out} : attente de sa fin "
                                 f"({wait} s au plus)…", err=True))
     except InvalidTerritory as exc:
         for problem in exc.problems:
             _print_problem(problem)
-        raise QPError(f"{path.stem} : la convention ne peut être signée en l'état, rien n'a "
-                      "été changé") from None
-    say((f"{path.stem} : convention signée le {day:%d/%m/%Y} ; {signed.territory_file} "
-         f"mis à jour (statut: signee, signature.date), document signé archivé sous "
-         f"{signed.archive}", "green"))
+        what = {"convention": "la convention ne peut être signée",
+                "feuille-de-route": "la feuille de route ne peut être signée"}.get(
+            act, f"l'avenant n° {act.removeprefix('avenant-')} ne peut être signé")
+        raise QPError(f"{path.stem} : {what} en l'état, rien n'a été changé") from None
+    where = ".".join(map(str, signed.act.loc)).replace(".", "[", 1).replace(".", "].", 1) \
+        if signed.act.kind == "avenant" else signed.act.loc[0]
+    recorded = "statut: signee, " if signed.act.kind == "convention" else ""
+    names = signing.signer_names(signed.people)
+    say((f"{path.stem} : {signed.act.signed_label} le {day:%d/%m/%Y} par {names} ; "
+         f"{signed.territory_file} mis à jour ({recorded}{where}.date, {where}.signataires), "
+         f"document signé archivé sous {signed.archive}", "green"))
     result = batch.generate([path], out, on_outcome=lambda o: say(f"{o.status} : {o.target}"))
     if _report_generate(result.outcomes):
         raise typer.Exit(1)

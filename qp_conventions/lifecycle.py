@@ -47,14 +47,24 @@ class RoadmapVersion:
 
     @property
     def signed(self) -> bool:
+        """A revised feuille de route is signed with its avenant."""
+        if self.revised_by is not None:
+            return isinstance(self.revised_by.date, dt.date)
         return isinstance(self.date, dt.date)
 
 
 def roadmap(territory: Territory) -> RoadmapVersion:
+    """The feuille de route in force: the last revision a signed avenant annexed."""
     revisions = [a for a in in_force(territory) if a.objet == "feuille_de_route"]
-    if revisions:
-        last = revisions[-1]
-        return RoadmapVersion(last.feuille_de_route, last.lieu, last.exemplaires, last)
+    return roadmap_version(territory, revisions[-1] if revisions else None)
+
+
+def roadmap_version(territory: Territory, revised_by: Avenant | None) -> RoadmapVersion:
+    """The feuille de route of the territory file (`revised_by` None), or the revision
+    annexed to an avenant."""
+    if revised_by is not None:
+        return RoadmapVersion(revised_by.feuille_de_route, revised_by.lieu,
+                              revised_by.exemplaires, revised_by)
     own = territory.feuille_de_route
     return RoadmapVersion(own.date, own.lieu, own.exemplaires, None)
 

@@ -307,6 +307,19 @@ class Intercommunality(Section):
     representant: Representative = Field(default=Representative(), title="représentant")
 
 
+class Signatories(Section):
+    """Who signed an act, as `qp sign` records it beside its date: the people in office
+    then (intercommunalite.representant, etat) may have changed since; an act not yet
+    signed may also name its own (an avenant signed by the préfet)."""
+
+    representant: Optional[Representative] = Field(default=None, title="représentant signataire")
+    etat: Optional[State] = Field(default=None, title="signataire de l'Etat")
+
+
+def _signatories(of: str) -> Any:
+    return Field(default=None, title=f"signataires {of}")
+
+
 class Signature(Section):
     lieu: Text("lieu de signature", None)
     date: Date("date de signature", None)
@@ -316,6 +329,7 @@ class Signature(Section):
     ordre: Items(KnownCode(programme.PARTIES, "signataire"),
                  "ordre des signataires",
                  ["intercommunalite", "etat"])
+    signataires: Optional[Signatories] = _signatories("de la convention")
 
 
 class Instance(Section):
@@ -369,6 +383,7 @@ class Roadmap(Section):
     lieu: Text("lieu de signature de la feuille de route", None)
     exemplaires: Optional[Annotated[int, Strict(), Field(ge=1, le=99)]] = Field(
         default=None, title="nombre d'exemplaires de la feuille de route")
+    signataires: Optional[Signatories] = _signatories("de la feuille de route")
 
 
 class Avenant(Section):
@@ -389,6 +404,7 @@ class Avenant(Section):
     chef_de_file: Code(programme.PARTNERS_SHORT, "nouveau chef de file", None)
     pilotage: Code(programme.LOCAL_STEERING, "nouveau pilotage local", None)
     feuille_de_route: Date("date de la feuille de route révisée", None)
+    signataires: Optional[Signatories] = _signatories("de l'avenant")
 
 
 class Territory(Section):
@@ -406,3 +422,20 @@ class Territory(Section):
     annexe_3_operations: Items(Operation, "opérations (annexe 3)")
     feuille_de_route: Roadmap = Field(default=Roadmap(), title="feuille de route")
     avenants: Items(Avenant, "avenants")
+
+
+class Wave(Section):
+    """A wave of labellisation: its date and how many territories it labelled."""
+
+    date: Date("date de labellisation de la vague")
+    territoires: Annotated[int, Strict(), Field(ge=1, le=999, title="nombre de territoires")]
+
+
+class Programme(Section):
+    """territories/programme.yaml: the programme's national facts, which every territory
+    inherits (and may override): the minister in office, the waves of labellisation."""
+
+    ministre: Optional[Minister] = Field(default=None, title="ministre en fonction")
+    vagues: Items(Wave, "vagues de labellisation",
+                  [Wave(date=programme.LABELLISATION,
+                        territoires=len(programme.PILOT_TERRITORIES))], min_length=1)

@@ -24,7 +24,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from mdit_py_plugins.container import container_plugin
 
-from . import french, lifecycle, programme
+from . import acts, french, lifecycle, programme
 from .blocks import Block, Line, Run
 from .departements import of_departement
 from .model import Avenant, Missing, Territory
@@ -133,14 +133,19 @@ def context(territory: Territory, avenant: Avenant | None = None,
     (`in_force`) as the signed avenants have changed them; an `avenant`, with the
     avenants before it."""
     wording = programme.WORDINGS[territory.redaction]
-    previous = territory.avenants[:avenant.numero - 1] if avenant else []
-    roadmap = lifecycle.roadmap(territory)
-    if avenant:
-        changes = previous
-    elif in_force:  # the feuille de route: the avenants signed by its own signature
-        changes = lifecycle.in_force(territory, roadmap.date if roadmap.signed else None)
+    if in_force:  # a feuille de route: the original, or the one an avenant revises
+        previous = territory.avenants[:avenant.numero] if avenant else []
+        roadmap = lifecycle.roadmap_version(territory, avenant)
+        act = acts.act_of(territory, acts.ROADMAP, avenant)
+        # the avenants signed by its own signature, or those up to its revision
+        changes = previous if avenant else lifecycle.in_force(
+            territory, roadmap.date if roadmap.signed else None)
+        avenant = None
     else:
-        changes = []
+        previous = territory.avenants[:avenant.numero - 1] if avenant else []
+        roadmap = lifecycle.roadmap(territory)
+        act = acts.act_of(territory, acts.AVENANT if avenant else acts.CONVENTION, avenant)
+        changes = previous
     chef_de_file = lifecycle.current(territory, "chef_de_file", changes)
     partner = programme.PARTNERS.get(chef_de_file) if isinstance(chef_de_file, str) else None
     operations = territory.annexe_3_operations
@@ -151,12 +156,13 @@ def context(territory: Territory, avenant: Avenant | None = None,
             financers[financing.financeur] = financers.get(financing.financeur, Decimal(0)) \
                 + financing.montant
     names = lambda table: {code: Markup(name) for code, name in table.items()}  # noqa: E731
-    etat = territory.etat
+    people = acts.signatories(territory, act)  # the act's own, or those in office
+    etat = people.etat
     return {
         "values": [],  # filled while rendering (see _set_aside)
         "interco": territory.intercommunalite,
-        "representant": territory.intercommunalite.representant,
-        "representant_genre": _gender_of(territory.intercommunalite.representant.civilite),
+        "representant": people.representant,
+        "representant_genre": _gender_of(people.representant.civilite),
         "etat": etat,
         "ministre": etat.ministre,
         "prefet": etat.prefet,
@@ -214,7 +220,8 @@ def render_markdown(territory: Territory, parts: tuple[str, ...] = CONVENTION,
     """A document's parts rendered for this territory, with markers in place of values,
     and the values (one list for the whole document)."""
     env = environment(templates_dir())
-    variables = context(territory, avenant, in_force=parts == ROADMAP)
+    variables = context(territory, avenant, in_force=parts == ROADMAP)  # (`avenant` with
+    # ROADMAP: the avenant whose revised feuille de route this is)
     rendered = [env.get_template(name).render(variables) for name in parts]
     return rendered, variables["values"]
 

@@ -113,6 +113,18 @@ def _signed(parts: Parts) -> Iterator[Found]:
         yield (("feuille_de_route", "date"),
                f"la feuille de route ({roadmap.date:%d/%m/%Y}) ne peut précéder la "
                f"labellisation ({labelled:%d/%m/%Y})")
+    if labelled and parts.statut == "signee" and parts.avenants is not None:
+        # signed while the convention was in force: the avenants signed by then count
+        months = programme.VALIDITY_MONTHS
+        for _, avenant in parts.avenants:
+            if avenant.objet == "prolongation" and isinstance(avenant.date, dt.date) \
+                    and avenant.date <= roadmap.date and isinstance(avenant.duree_mois, int):
+                months = max(months, avenant.duree_mois)
+        end = add_months(labelled, months)
+        if roadmap.date > end:
+            yield (("feuille_de_route", "date"),
+                   f"la feuille de route ({roadmap.date:%d/%m/%Y}) suit la fin de la convention "
+                   f"({end:%d/%m/%Y}) : une convention échue ne reçoit plus de feuille de route")
 
 
 _VALUES = {"prolongation": "duree_mois", "chef_de_file": "chef_de_file",
@@ -142,10 +154,18 @@ def _avenants(parts: Parts) -> Iterator[Found]:
         dated = isinstance(avenant.date, dt.date)
         if dated and parts.labellisation and not prolongation_refused:
             end = add_months(parts.labellisation, months)
-            if avenant.date > end:
+            if avenant.date > end and avenant.objet == "prolongation":
+                yield ((*where, "date"), f"l'avenant de prolongation ({avenant.date:%d/%m/%Y}) "
+                                         f"suit la fin qu'il prolongerait ({end:%d/%m/%Y}) : une "
+                                         "convention échue ne se prolonge plus ; une prolongation "
+                                         "se signe avant la fin de la convention")
+            elif avenant.date > end:
                 yield ((*where, "date"), f"l'avenant ({avenant.date:%d/%m/%Y}) suit la fin de la "
                                          f"convention ({end:%d/%m/%Y}) : une convention échue ne "
                                          "se modifie plus par avenant")
+        if dated and avenant.objet == "feuille_de_route" and roadmap and avenant.date < roadmap:
+            yield ((*where, "date"), f"l'avenant ({avenant.date:%d/%m/%Y}) révise la feuille de "
+                                     f"route du {roadmap:%d/%m/%Y} : il ne peut la précéder")
         if avenant.numero != i + 1:
             yield ((*where, "numero"), f"avenant n° {avenant.numero} : les avenants se suivent "
                                        f"sans lacune, celui-ci est le n° {i + 1}")
@@ -212,27 +232,36 @@ def _revised_roadmap(where: tuple, avenant: Avenant, revised: dt.date,
 
 
 def _state(parts: Parts) -> Iterator[Found]:
-    """Who signs for the State, and the préfet's département."""
-    etat = parts.etat
+    """Who signs for the State, and the préfet's département: in office (etat), and as
+    each act records it (its signataires)."""
+    yield from _state_of(parts, parts.etat, ("etat",))
+    acts = [(("signature",), parts.signature), (("feuille_de_route",), parts.roadmap),
+            *((("avenants", i), a) for i, a in parts.avenants or [])]
+    for where, act in acts:
+        if act is not None and act.signataires is not None:
+            yield from _state_of(parts, act.signataires.etat, (*where, "signataires", "etat"))
+
+
+def _state_of(parts: Parts, etat: State | None, where: tuple) -> Iterator[Found]:
     if etat is None:
         return
     if etat.signataire in ("ministre_ou_prefet", "prefet") and etat.prefet is None:
-        yield (("etat", "signataire"),
+        yield ((*where, "signataire"),
                f"signataire « {etat.signataire} » : indiquez le préfet (rubrique prefet, avec "
                "au moins son departement)")
     if etat.signataire == "ministre" and etat.prefet is not None:
-        yield (("etat", "prefet"),
+        yield ((*where, "prefet"),
                "le préfet n'est pas nommé quand le ministre signe seul : retirez la rubrique "
                "prefet, ou écrivez signataire: ministre_ou_prefet")
     if etat.signataire == "prefet" and "ministre" in etat.model_fields_set:
-        yield (("etat", "ministre"),
+        yield ((*where, "ministre"),
                "le ministre n'est pas nommé quand le préfet signe seul : retirez la rubrique "
                "ministre, ou écrivez signataire: ministre_ou_prefet")
     interco = parts.intercommunalite
     known = [d for d in interco.departements if isinstance(d, str)] if interco else []
     if etat.prefet and known and len(known) == len(interco.departements) \
             and etat.prefet.departement not in known:
-        yield (("etat", "prefet", "departement"),
+        yield ((*where, "prefet", "departement"),
                f"le département du préfet « {etat.prefet.departement} » n'est pas parmi ceux "
                f"de l'intercommunalité ({', '.join(known)})")
 
@@ -246,6 +275,12 @@ def _signature(parts: Parts) -> Iterator[Found]:
         yield (("signature", "date"),
                f"la signature ({signed:%d/%m/%Y}) ne peut précéder la labellisation "
                f"({labelled:%d/%m/%Y})")
+    if signed and labelled and signed > add_months(labelled, programme.VALIDITY_MONTHS):
+        end = add_months(labelled, programme.VALIDITY_MONTHS)
+        yield (("signature", "date"),
+               f"la convention ne peut être signée le {signed:%d/%m/%Y} : sa validité a pris fin "
+               f"le {end:%d/%m/%Y} ({programme.VALIDITY_MONTHS} mois après la labellisation du "
+               f"{labelled:%d/%m/%Y}, article 4)")
     if sorted(signature.ordre) != ["etat", "intercommunalite"]:
         yield (("signature", "ordre"),
                "l'ordre des signataires nomme une fois chacun : intercommunalite et etat")

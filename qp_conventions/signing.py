@@ -1,7 +1,8 @@
-"""`qp sign`: record that a convention was signed. The territory file says so
-(`statut: signee`, `signature.date`, the rest of the file untouched), and the document
-that was signed is archived under out/signees/ with the record of its text (see
-documents.py): from then on, the convention changes only by avenant.
+"""`qp sign`: record that an act (the convention, its feuille de route, an avenant) was
+signed. The territory file says so (its date, who signed it — `signataires` — and for
+the convention `statut: signee`; the rest of the file untouched), and the documents that
+were signed are archived under out/signees/ with the record of their text (acts.py):
+from then on, the act changes only by avenant.
 
 The territory file is written first, then the archive, its record last. A run stopped
 in between (a power cut) leaves a file that says « signée » without an archive:
@@ -16,65 +17,82 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from . import documents
-from .errors import ERROR, InvalidTerritory, QPError, describe_os_error
+from . import acts, documents
+from .errors import ERROR, InvalidTerritory, Problem, QPError, describe_os_error
 from .output import ChangedMeanwhile, locked, prepare_folder, rewrite, write_atomic
-from .render import CONVENTION, render_blocks
 from .validate import ROADMAP_PARTS, check_file
 from .yaml_edit import edit_file
 
 
 @dataclass
 class Signed:
+    act: acts.Act
     archive: Path
     territory_file: Path
+    people: acts.People
 
 
-def sign(path: Path, day: dt.date, out: Path, *, today: dt.date, wait: float = 60,
+def sign(path: Path, day: dt.date, out: Path, *, act_name: str = "convention",
+         today: dt.date, wait: float = 60,
          on_wait: Callable[[], None] = lambda: None) -> Signed:
-    """Sign the convention of the territory file `path` on `day`. Refused, with what is
-    wrong, if the file has errors, if a fact of the convention is still to complete, if
-    the date is impossible or is not the one the file already records, or if the
-    convention is already archived."""
+    """Sign the act `act_name` of the territory file `path` on `day`. Refused, with what
+    is wrong, if the file has errors, if a fact the act prints is still to complete, if
+    the date is impossible or is not the one the file already records, or if the act is
+    already archived."""
     slug = path.stem
     checked = check_file(path)
     if checked.errors:
         raise InvalidTerritory(checked.errors)
     territory = checked.territory
-    recorded = territory.signature.date if territory.statut == "signee" else None
-    kept = documents.record(out, slug)
+    act = acts.named(territory, act_name)
+    recorded = act.date if act.signed else None
+    kept = acts.record(out, slug, act)
     if kept is not None:
         again = "" if recorded else (
-            f" ; {path} ne le dit plus : remettez-y « statut: signee » et la date de "
-            "signature")
-        raise QPError(f"la convention de {slug} est déjà signée (le {kept['signee_le']}) et "
-                      f"archivée sous {out / documents.ARCHIVE}{again} ; une modification "
-                      "passe par un avenant")
+            f" ; {path} ne le dit plus : remettez-y sa date de signature")
+        raise QPError(f"{act.label} de {slug} est déjà signé{'' if act.kind == acts.AVENANT else 'e'}"
+                      f" (le {kept['signee_le']}) et archivé{'' if act.kind == acts.AVENANT else 'e'}"
+                      f" sous {out / acts.ARCHIVE}{again} ; une modification passe par un "
+                      "avenant")
     if isinstance(recorded, dt.date) and recorded != day:
-        raise QPError(f"{path} dit déjà la convention signée le {recorded:%d/%m/%Y} : qp sign "
-                      "ne change pas une date de signature (pour archiver la convention "
-                      f"signée : qp sign {slug} --date {recorded:%Y-%m-%d})")
+        raise QPError(f"{path} dit déjà {act.label} signé{'' if act.kind == acts.AVENANT else 'e'} "
+                      f"le {recorded:%d/%m/%Y} : qp sign ne change pas une date de signature "
+                      f"(pour archiver {act.signed_label} : "
+                      f"{acts.sign_command(path, out, act, recorded)})")
     if day > today:
         raise QPError(f"date de signature à venir ({day:%d/%m/%Y}) : qp sign enregistre une "
                       "signature faite")
-    if day < territory.labellisation:
-        raise QPError(f"la signature ({day:%d/%m/%Y}) ne peut précéder la labellisation "
-                      f"({territory.labellisation:%d/%m/%Y})")
-    # A signed convention is complete; its annexes may follow (the feuille de route), and
-    # the date is the one given here.
-    blocking = [replace(p, severity=ERROR, message=p.message.replace(
-                    "à compléter :", "à compléter avant de signer :", 1))
-                for p in checked.warnings if p.field.split(".")[0].split("[")[0]
-                not in ROADMAP_PARTS and p.field != "signature.date"]
-    if blocking:
-        raise InvalidTerritory(blocking)
+    if act.kind == acts.CONVENTION:
+        # A signed convention is complete; its annexes may follow (the feuille de route).
+        blocking = [replace(p, severity=ERROR, message=p.message.replace(
+                        "à compléter :", "à compléter avant de signer :", 1))
+                    for p in checked.warnings if p.field.split(".")[0].split("[")[0]
+                    not in ROADMAP_PARTS and p.field != "signature.date"]
+        if blocking:
+            raise InvalidTerritory(blocking)
+    people = acts.signatories(territory, act)
+    changes: dict[tuple, object] = {(*act.loc, "date"): day.isoformat()}
+    if act.kind == acts.CONVENTION:
+        changes = {("statut",): "signee", **changes}
+    if act.recorded is None:  # (signatories written by hand stay as written)
+        changes[(*act.loc, "signataires")] = acts.recorded_yaml(people)
     original = path.read_bytes()
-    new_text = edit_file(path, {("statut",): "signee", ("signature", "date"): day.isoformat()})
+    new_text = edit_file(path, changes)
     signed = check_file(path, new_text.lstrip("\ufeff").replace("\r\n", "\n"))
-    if signed.errors:  # what a signed convention may not leave to complete
+    if signed.errors:  # the dates of a court: after the end of validity, before the act…
         raise InvalidTerritory(signed.errors)
-    blocks = render_blocks(signed.territory, CONVENTION)
-    document = documents.convention(signed, blocks)
+    act = acts.named(signed.territory, act_name)
+    papers = []
+    for paper in act.papers:
+        blocks = documents.render_paper(signed.territory, paper)
+        missing = acts.missing_in(blocks if act.kind != acts.CONVENTION else acts.split(blocks)[0])
+        if missing:
+            raise InvalidTerritory([Problem(
+                path, None, None, ".".join(map(str, act.loc)),
+                f"{paper.file(slug)} imprime encore {m} : à compléter avant de signer")
+                for m in missing])
+        papers.append((paper.file(slug), documents.paper_document(signed, act, paper, blocks),
+                       blocks))
     prepare_folder(out)
     with locked(out, wait, on_wait):
         try:
@@ -83,14 +101,20 @@ def sign(path: Path, day: dt.date, out: Path, *, today: dt.date, wait: float = 6
             raise QPError(f"{path} a été modifié pendant la signature : rien n'a été signé ; "
                           "relancez la commande") from None
         try:
-            archived = documents.archive(out, slug, day, document, blocks,
-                                         signed.territory.labellisation)
+            archived = acts.archive(out, slug, act, day, signed.territory.labellisation,
+                                    people, papers)
         except BaseException as exc:  # nothing signed: the file as it was
             with contextlib.suppress(OSError):
                 write_atomic(target, original)
             if isinstance(exc, (OSError, QPError)):
                 why = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
-                raise QPError(f"archive impossible sous {out / documents.ARCHIVE} ({why}) : "
+                raise QPError(f"archive impossible sous {out / acts.ARCHIVE} ({why}) : "
                               f"rien n'a été signé, {path} est inchangé") from None
             raise
-    return Signed(archived, path)
+    return Signed(act, archived, path, people)
+
+
+def signer_names(people: acts.People) -> str:
+    """« Camille EXEMPLE et Claude FICTIF » (who signed, as the summary names them)."""
+    return " et ".join(f"{name.split(' ', 1)[-1]}" if name else "?"
+                       for name in acts.people_record(people).values())

@@ -141,13 +141,20 @@ _EMPTY_ANNEXES = {
 def missing_facts(territory: Territory) -> list[tuple[tuple, Missing]]:
     """Every fact still to supply, with its YAML path, in the file's order; not the
     facts of a signatory who does not sign (the minister when the préfet signs alone)."""
-    signatory = territory.etat.signataire
     unused = set()
-    if signatory not in ("ministre", "ministre_ou_prefet"):
-        unused.add(("etat", "ministre"))
-    if signatory != "prefet":
-        unused.add(("etat", "prefet"))
-    found = [(loc, missing) for loc, missing in _walk(territory) if loc[:2] not in unused]
+    states = [(("etat",), territory.etat)]
+    for where, act in [(("signature",), territory.signature),
+                       (("feuille_de_route",), territory.feuille_de_route),
+                       *((("avenants", i), a) for i, a in enumerate(territory.avenants))]:
+        if act.signataires is not None and act.signataires.etat is not None:
+            states.append(((*where, "signataires", "etat"), act.signataires.etat))
+    for where, etat in states:
+        if etat.signataire not in ("ministre", "ministre_ou_prefet"):
+            unused.add((*where, "ministre"))
+        if etat.signataire != "prefet":
+            unused.add((*where, "prefet"))
+    found = [(loc, missing) for loc, missing in _walk(territory)
+             if not any(loc[:len(u)] == u for u in unused)]
     for name, words in _EMPTY_ANNEXES.items():
         if not getattr(territory, name):
             found.append(((name,), Missing(words, words)))

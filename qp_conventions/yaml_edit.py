@@ -14,7 +14,11 @@ from .errors import InvalidTerritory, QPError
 from .loader import load_territory_file, read_text
 
 
-def _pair(mapping: Node, key: str) -> tuple[Node, Node] | None:
+def _pair(mapping: Node, key: str | int) -> tuple[Node, Node] | None:
+    if isinstance(key, int):  # an item of a list (an avenant)
+        if isinstance(mapping, SequenceNode) and 0 <= key < len(mapping.value):
+            return mapping, mapping.value[key]
+        return None
     if isinstance(mapping, MappingNode):
         for key_node, value in mapping.value:
             if isinstance(key_node, ScalarNode) and key_node.value == key:
@@ -46,32 +50,69 @@ def _shared(root: Node) -> set[int]:
     return shared
 
 
-def set_value(text: str, root: Node, loc: tuple[str, ...], value: str) -> str:
-    """`text` with the scalar at `loc` (keys of mappings) set to `value`, written as YAML
-    text. A missing key is added at the end of its rubric, a missing rubric at the end of
-    the file; a top-level key goes before the first one."""
+def _yaml(value: object, indent: int, flow: bool) -> str:
+    """A rubric (`value` a dict: who signed an act) as YAML text after its key: on the
+    lines below, indented, or in braces inside a rubric written in braces."""
+    import yaml
+
+    if not flow:
+        lines = yaml.safe_dump(value, allow_unicode=True, sort_keys=False,
+                               default_flow_style=False, width=10 ** 6).splitlines()
+        return "".join(f"\n{' ' * (indent + 2)}{line}" for line in lines)
+    return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, default_flow_style=True,
+                          width=10 ** 6).strip()
+
+
+def set_value(text: str, root: Node, loc: tuple[str | int, ...], value: str | dict) -> str:
+    """`text` with the scalar at `loc` (keys of mappings, indexes of lists) set to `value`,
+    written as YAML text (or a new rubric, `value` a dict). A missing key is added at the
+    end of its rubric, a missing rubric at the end of the file; a top-level key goes
+    before the first one."""
     shared = _shared(root)
     parent: Node = root
+    loc = tuple(loc)
     for depth, key in enumerate(loc[:-1]):
         pair = _pair(parent, key)
+        if pair is None and isinstance(key, int):
+            raise QPError(f"« {'.'.join(map(str, loc[:depth + 1]))} » introuvable : corrigez le fichier")
         if pair is None:  # the rubric itself is missing: at the end of the file
+            if isinstance(value, dict):
+                value = _yaml(value, 2 * (len(loc) - 1), flow=False)
+            else:
+                value = " " + value
             lines = [f"{'  ' * d}{k}:" for d, k in enumerate(loc[depth:-1], start=depth)]
-            lines.append(f"{'  ' * (len(loc) - 1)}{loc[-1]}: {value}")
+            lines.append(f"{'  ' * (len(loc) - 1)}{loc[-1]}:{value}")
             return text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
         parent = pair[1]
         if id(parent) in shared:
-            raise QPError(f"« {'.'.join(loc[:depth + 1])} » est partagée avec une autre rubrique "
+            raise QPError(f"« {'.'.join(map(str, loc[:depth + 1]))} » est partagée avec une autre rubrique "
                           "(une ancre « & » et son alias « * ») : écrivez-la en entier à sa "
                           "place, sans alias, puis relancez")
     if not isinstance(parent, MappingNode):
-        raise QPError(f"« {'.'.join(loc[:-1])} » n'est pas une rubrique : corrigez le fichier")
+        raise QPError(f"« {'.'.join(map(str, loc[:-1]))} » n'est pas une rubrique : corrigez le "
+                      "fichier")
     pair = _pair(parent, loc[-1])
+    if isinstance(value, dict):
+        if pair is not None:
+            raise QPError(f"« {'.'.join(map(str, loc))} » existe déjà : corrigez le fichier")
+        indent = parent.value[0][0].start_mark.column if parent.value else 0
+        value = _yaml(value, indent, flow=parent.flow_style)
+        if parent.flow_style:
+            pass
+        elif parent is root:
+            raise QPError("qp ne crée pas de rubrique au premier niveau")  # (never asked)
+        else:  # after the rubric's last key, on the lines below
+            last = parent.value[-1][1]
+            end = _line_end(text, last.end_mark.index)
+            if last.end_mark.index and text[last.end_mark.index - 1] == "\n":
+                end = last.end_mark.index - 1
+            return text[:end] + f"\n{' ' * indent}{loc[-1]}:{value}" + text[end:]
     if pair is not None:
         key_node, node = pair
         if not isinstance(node, ScalarNode):
-            raise QPError(f"« {'.'.join(loc)} » n'est pas une simple valeur : corrigez le fichier")
+            raise QPError(f"« {'.'.join(map(str, loc))} » n'est pas une simple valeur : corrigez le fichier")
         if id(node) in shared or text[node.start_mark.index:node.start_mark.index + 1] == "&":
-            raise QPError(f"« {'.'.join(loc)} » porte une ancre « & » : écrivez sa valeur sans "
+            raise QPError(f"« {'.'.join(map(str, loc))} » porte une ancre « & » : écrivez sa valeur sans "
                           "ancre ni alias, puis relancez")
         if node.value == "" and node.start_mark.index == node.end_mark.index:  # « date: » empty
             colon = text.index(":", key_node.end_mark.index) + 1
@@ -100,7 +141,7 @@ def set_value(text: str, root: Node, loc: tuple[str, ...], value: str) -> str:
     return text[:end] + f"\n{' ' * indent}{loc[-1]}: {value}" + text[end:]
 
 
-def edit_file(path: Path, changes: dict[tuple[str, ...], str]) -> str:
+def edit_file(path: Path, changes: dict[tuple, str | dict]) -> str:
     """The file's new text after `changes` ({path of keys: YAML text}), line endings and
     byte-order mark as the file had them. Nothing is written here."""
     original = path.read_bytes()
@@ -126,7 +167,7 @@ def _root(path: Path, text: str, edited: dict | None = None) -> Node:
         if not edited:
             raise
         # the change cannot be written in this file's layout: the person writes it
-        wanted = ", ".join(f"{'.'.join(loc)}: {value}" for loc, value in edited.items())
+        wanted = ", ".join(f"{'.'.join(map(str, loc))}: {value}" for loc, value in edited.items())
         raise QPError(f"{path} : qp ne sait pas écrire la modification dans la mise en page de "
                       f"ce fichier ({exc.problems[0].message}) : écrivez vous-même {wanted}, "
                       "puis relancez") from None

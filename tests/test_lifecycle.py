@@ -71,7 +71,13 @@ def test_an_avenant_of_prolongation(signed):
         "Fait en 3 exemplaires,",
         "A Val-Fictif, le 1er février 2023",
     ]
-    assert "Madame Camille EXEMPLE" in text and "Monsieur Dominique MODÈLE" in text
+    # a prolongation is « à l'appréciation de l'Etat représenté par le préfet de
+    # département » (article 4): the préfet signs it, and the parties say so
+    assert "Madame Camille EXEMPLE" in text and "Madame Claude FICTIF" in text
+    assert "Préfète du département du Loiret" in text
+    assert "Monsieur Dominique MODÈLE" not in text
+    assert ("L’Etat représenté par la Préfète du département du Loiret, Claude Fictif,"
+            in text)
 
 
 def test_an_avenant_of_chef_de_file_cites_the_avenants_before_it(signed):
@@ -138,7 +144,10 @@ def test_a_revised_feuille_de_route(qp, tree):
     avenant = paragraphs(root / "out" / "val-signe.avenant-3.docx")
     assert ("La Feuille de route annexée à la Convention est remplacée par la Feuille de route "
             "révisée du 1er septembre 2023, annexée au présent avenant.") in avenant
-    roadmap = paragraphs(root / "out" / "val-signe.feuille-de-route.docx")
+    # the revision is the avenant's own document; the feuille de route of 2022 stays
+    assert paragraphs(root / "out" / "val-signe.feuille-de-route.docx")[0] == (
+        "FEUILLE DE ROUTE ANNEXÉE À LA CONVENTION D’ENGAGEMENT QUARTIERS PRODUCTIFS")
+    roadmap = paragraphs(root / "out" / "val-signe.feuille-de-route-3.docx")
     assert roadmap[:3] == [
         "FEUILLE DE ROUTE RÉVISÉE ANNEXÉE À LA CONVENTION D’ENGAGEMENT QUARTIERS PRODUCTIFS",
         "Convention de la Communauté d’agglomération du Val-Fictif, signée le 15 octobre 2021\xa0; "
@@ -187,16 +196,16 @@ def test_a_signed_convention_changes_only_by_avenant(signed, qp):
     kept = archive.read_bytes()
     working = (signed / "out" / "val-signe.docx").read_bytes()
     territory = signed / "territories" / "val-signe.yaml"
-    territory.write_text(territory.read_text("utf-8").replace("nom: Exemple", "nom: Autre"),
-                         encoding="utf-8")
+    territory.write_text(territory.read_text("utf-8").replace(
+        "designation: nom", "designation: intercommunalite_beneficiaire"), encoding="utf-8")
     result = qp("generate", "val-signe", "-t", signed / "territories", "-o", signed / "out")
     assert result.code == 1
     assert (f"{territory}: erreur : statut : la convention signée le 15/10/2021 ne peut plus "
-            "changer : son texte deviendrait « La Communauté d’agglomération du Val-Fictif "
-            "représentée par sa présidente Camille Autre. » au lieu de « La Communauté "
-            "d’agglomération du Val-Fictif représentée par sa présidente Camille Exemple. ». "
-            "Une convention signée se modifie par avenant (rubrique avenants) ; le document "
-            f"signé reste sous {archive}") in result.err
+            "changer : son texte deviendrait « l’intercommunalité bénéficiaire s’engage à "
+            "renforcer les dynamiques locales destinées à f… » au lieu de « La Communauté "
+            "d’agglomération du Val-Fictif s’engage à renforcer les dynamiques locales d… ». Un "
+            "acte signé se modifie par avenant (rubrique avenants) ; le document signé reste "
+            f"sous {archive}") in result.err
     assert archive.read_bytes() == kept
     assert (signed / "out" / "val-signe.docx").read_bytes() == working
     result = qp("generate", "--all", "--check", "-t", signed / "territories", "-o", signed / "out")
@@ -227,18 +236,24 @@ def test_the_archive_records_the_document_signed(signed):
     document = (signed / "out" / "signees" / "val-signe.docx").read_bytes()
     assert record["territoire"] == "val-signe"
     assert record["signee_le"] == "15/10/2021"
-    assert record["document_sha256"] == hashlib.sha256(document).hexdigest()
-    assert record["texte"][0] == "CONVENTION D’ENGAGEMENT QUARTIERS PRODUCTIFS"
+    assert record["documents"][0]["fichier"] == "val-signe.docx"
+    assert record["documents"][0]["sha256"] == hashlib.sha256(document).hexdigest()
+    assert record["documents"][0]["texte"][0] == "CONVENTION D’ENGAGEMENT QUARTIERS PRODUCTIFS"
+    assert record["signataires"] == {"intercommunalite": "Madame Camille Exemple",
+                                     "etat": "Monsieur Dominique Modèle"}
     assert "Madame Camille EXEMPLE / … / Présidente de la Communauté d’agglomération du " \
-        "Val-Fictif" in record["texte"]  # the signature blocks, column by column
-    assert "Annexe 1 – Gouvernance du projet" not in record["texte"]  # (the annexes follow)
+        "Val-Fictif" in record["documents"][0]["texte"]  # the signature blocks, column by column
+    # the annexes apart: complete in this fixture, so signed with the convention
+    assert "Annexe 1 – Gouvernance du projet" not in record["documents"][0]["texte"]
+    assert record["documents"][0]["annexes"][0] == "Annexe 1 – Gouvernance du projet"
+    assert record["documents"][0]["annexes_signees"] is True
 
 
 def test_a_signed_convention_without_its_archive_is_reported(qp, tree):
     root = tree({"territories/val-signe.yaml": SIGNED})
     result = qp("generate", "val-signe", "-t", root / "territories", "-o", root / "out")
     assert result.code == 0
-    assert (f"{root / 'territories' / 'val-signe.yaml'}: avertissement : statut : convention "
+    assert (f"{root / 'territories' / 'val-signe.yaml'}: avertissement : statut : la convention "
             "signée le 15/10/2021, mais pas archivée : lancez « qp sign val-signe --date "
             "2021-10-15 » pour garder le document signé") in result.err  # (run in root)
     result = qp("generate", "val-signe", "-t", root / "territories", "-o", root / "ailleurs")
@@ -257,14 +272,16 @@ def test_sign_changes_two_lines_and_keeps_the_rest_of_the_file(qp, tree):
                 "-o", root / "out")
     assert result.code == 0, result.err
     assert result.out.startswith(
-        f"val-fictif : convention signée le 02/11/2021 ; {path} mis à jour (statut: signee, "
-        f"signature.date), document signé archivé sous {root / 'out' / 'signees' / 'val-fictif.docx'}\n")
+        f"val-fictif : la convention signée le 02/11/2021 par Camille Exemple et Dominique "
+        f"Modèle ; {path} mis à jour (statut: signee, signature.date, signature.signataires), "
+        f"document signé archivé sous {root / 'out' / 'signees' / 'val-fictif.docx'}\n")
     after = path.read_bytes().decode("utf-8")
     assert after.count("\r\n") == after.count("\n")  # Windows line endings kept
     before_lines, after_lines = source.split("\r\n"), after.split("\r\n")
     added = [line for line in after_lines if line not in before_lines]
     removed = [line for line in before_lines if line not in after_lines]
-    assert added == ["statut: signee", "  date: 2021-11-02"]
+    assert added[:3] == ["statut: signee", "  date: 2021-11-02", "  signataires:"]
+    assert "      nom: Exemple" in added  # who signed, kept beside the date
     assert removed == [line for line in before_lines if line.startswith("  date:")][:1]
     assert [line for line in after_lines if line.lstrip().startswith("#")] == \
         [line for line in before_lines if line.lstrip().startswith("#")]
@@ -275,8 +292,11 @@ def test_sign_changes_two_lines_and_keeps_the_rest_of_the_file(qp, tree):
 @pytest.mark.parametrize("date, message", [
     ("2099-01-01", "erreur : date de signature à venir (01/01/2099) : qp sign enregistre une "
                    "signature faite"),
-    ("2021-01-01", "erreur : la signature (01/01/2021) ne peut précéder la labellisation "
-                   "(18/03/2021)"),
+    ("2021-01-01", "erreur : signature.date : la signature (01/01/2021) ne peut précéder la "
+                   "labellisation (18/03/2021)"),
+    ("2023-03-19", "erreur : signature.date : la convention ne peut être signée le 19/03/2023 : "
+                   "sa validité a pris fin le 18/03/2023 (24 mois après la labellisation du "
+                   "18/03/2021, article 4)"),
     ("22/09/2021", "erreur : --date « 22/09/2021 » : écrivez la date AAAA-MM-JJ, par exemple "
                    "2021-09-22"),
 ])
@@ -443,7 +463,7 @@ def test_a_sign_that_cannot_archive_changes_nothing(tree, qp):
     result = qp("sign", "val-fictif", "--date", "2021-10-15")
     assert result.code == 1
     assert ("erreur : archive impossible sous out/signees (out/signees est un fichier : les "
-            "conventions signées sont gardées dans un dossier de ce nom) : rien n'a été signé, "
+            "actes signés sont gardés dans un dossier de ce nom) : rien n'a été signé, "
             "territories/val-fictif.yaml est inchangé") in result.err
     assert (root / "territories" / "val-fictif.yaml").read_bytes() == before
 
@@ -457,7 +477,7 @@ def test_sign_does_not_change_a_recorded_date(signed, qp):
     assert result.code == 1
     assert ("dit déjà la convention signée le 15/10/2021 : qp sign ne change pas une date de "
             "signature (pour archiver la convention signée : qp sign val-signe --date "
-            "2021-10-15)") in result.err
+            "2021-10-15") in result.err
     assert territory.read_bytes() == before
 
 
@@ -506,10 +526,13 @@ def test_prune_keeps_every_document_of_a_territory_in_error(signed, qp):
 
 @pytest.mark.parametrize("layout, expected", [
     ("signature: {lieu: Val-Fictif, exemplaires: 3}",
-     "signature: {lieu: Val-Fictif, exemplaires: 3, date: 2021-10-15}"),
-    ("signature: {}", "signature: {date: 2021-10-15}"),
+     "signature: {lieu: Val-Fictif, exemplaires: 3, date: 2021-10-15, signataires: "
+     "{representant: {civilite: Madame, prenom: Camille, nom: Exemple, fonction: présidente}, "
+     "etat: {signataire: ministre_ou_prefet, ministre: {civilite: Monsieur, "),
+    ("signature: {}", "signature: {date: 2021-10-15, signataires: {representant: {"),
     ("signature:\n  lieu: Val-Fictif\n  exemplaires: 3",
-     "signature:\n  lieu: Val-Fictif\n  exemplaires: 3\n  date: 2021-10-15"),
+     "signature:\n  lieu: Val-Fictif\n  exemplaires: 3\n  date: 2021-10-15\n  signataires:\n"
+     "    representant:\n      civilite: Madame\n"),
 ])
 def test_sign_writes_the_date_in_the_file_s_own_layout(tree, qp, layout, expected):
     source = DRAFT.replace("signature:\n  lieu: Val-Fictif\n  date: 2021-10-15\n  exemplaires: 3",
@@ -541,8 +564,9 @@ LIFE_MISTAKES = {
         "prolongation, chef_de_file, pilotage, feuille_de_route"),
     "after the end": (
         "date: 2023-02-01", "date: 2023-06-01", "    date: 2023-02-01", 11,
-        "avenants[1].date : l'avenant (01/06/2023) suit la fin de la convention (18/03/2023) : "
-        "une convention échue ne se modifie plus par avenant"),
+        "avenants[1].date : l'avenant de prolongation (01/06/2023) suit la fin qu'il "
+        "prolongerait (18/03/2023) : une convention échue ne se prolonge plus ; une prolongation "
+        "se signe avant la fin de la convention"),
     "in the future": (
         "date: 2023-06-15", "date: 2099-06-15", "    date: 2023-06-15", 11,
         "avenants[2].date : date à venir (15/06/2099) : une signature s'enregistre une fois "
