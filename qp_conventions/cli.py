@@ -195,7 +195,7 @@ def _report_generate(outcomes: list) -> bool:
 def sign(
     target: str = typer.Argument(..., metavar="TERRITOIRE", show_default=False,
                                  help="nom du territoire (toulouse) ou fichier de territoire"),
-    act: str = typer.Argument("convention", metavar="[ACTE]", show_default=False,
+    act: str = typer.Argument("convention", metavar="ACTE", show_default=False,
                               help="l'acte signé : convention (par défaut), feuille-de-route "
                                    "ou avenant-N (avenant-1, avenant-2…)"),
     date: str = typer.Option(..., "--date", metavar="AAAA-MM-JJ", show_default=False,
@@ -415,11 +415,16 @@ def new(
 
 
 @app.command(cls=FrenchCommand, options_metavar="[OPTIONS]")
-def schema() -> None:
+def schema(
+    national: bool = typer.Option(False, "--programme", show_default=False,
+                                  help="Le schéma de territories/programme.yaml (les faits "
+                                       "nationaux) au lieu de celui d'un territoire."),
+) -> None:
     """Affiche le schéma JSON des fichiers de territoire (complétion dans VS Code)."""
+    from .model import Programme, Territory
     from .schema import schema_text
 
-    sys.stdout.write(schema_text())
+    sys.stdout.write(schema_text(Programme if national else Territory))
 
 
 @app.command(cls=FrenchCommand, options_metavar="[OPTIONS]")

@@ -16,7 +16,7 @@ from typing import Iterator
 from . import lifecycle, programme
 from .errors import QPError, UsageError
 from .loader import EXTENSIONS, NAME, SAYS_YAML, name_problem
-from .validate import Checked, check_file
+from .validate import PROGRAMME_FILE, Checked, check_file
 
 
 # --- finding territory files ---------------------------------------------------------
@@ -30,8 +30,23 @@ def territory_files(folder: Path) -> list[Path]:
             raise QPError(f"{folder} n'est pas un dossier : --territories désigne le dossier "
                           "des fichiers de territoire")
         raise QPError(f"{folder} : dossier introuvable")
-    found = sorted(p for p in folder.iterdir() if SAYS_YAML.search(p.name))
+    found = sorted(p for p in folder.iterdir()
+                   if SAYS_YAML.search(p.name) and not is_programme_file(p))
     return distinct(found)
+
+
+def is_programme_file(path: Path) -> bool:
+    """territories/programme.yaml holds the programme's national facts: never a
+    territory (validate.check_programme reads it for every territory beside it)."""
+    return path.name.lower() == PROGRAMME_FILE
+
+
+def _not_programme(path: Path) -> Path:
+    if is_programme_file(path):
+        raise QPError(f"{path} n'est pas un territoire : il tient les faits nationaux du "
+                      "programme (ministre, vagues de labellisation), que chaque territoire du "
+                      "dossier reprend ; qp validate le vérifie avec eux")
+    return path
 
 
 def find(targets: list[str], territories: Path) -> list[Path]:
@@ -49,7 +64,7 @@ def find(targets: list[str], territories: Path) -> list[Path]:
                 path = territories / target  # « toulouse.yaml »: the territories folder's
             if not path.exists():
                 raise QPError(f"{path} : fichier introuvable")
-            found.append(path)  # (validation says if it is not a plain file)
+            found.append(_not_programme(path))  # (validation says if it is not a plain file)
         else:
             found.append(_by_name(territories, target))
     return distinct(found)
@@ -72,7 +87,7 @@ def _by_name(territories: Path, name: str) -> Path:
     for extension in EXTENSIONS:
         candidate = territories / f"{name}{extension}"
         if candidate.is_file():
-            return candidate
+            return _not_programme(candidate)
     known = [p.stem for p in territory_files(territories) if name_problem(p) is None] \
         if territories.is_dir() else []
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)

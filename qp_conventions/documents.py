@@ -60,7 +60,7 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
         wanted = roadmap or act.kind != acts.ROADMAP
         if not wanted and not act.signed and acts.record(out, path.stem, act) is None:
             continue  # (neither written nor archived: nothing to render)
-        rendered = {paper.file(path.stem): render_paper(territory, paper)
+        rendered = {paper.file(path.stem): render_paper(checked, paper)
                     for paper in act.papers}
         frozen = acts.check(path, territory, out, act, rendered)
         problems += frozen.problems
@@ -73,8 +73,9 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
     return documents, problems
 
 
-def render_paper(territory, paper: Paper) -> list[Block]:
-    return render_blocks(territory, _PARTS[paper.kind], paper.avenant)
+def render_paper(checked: Checked, paper: Paper) -> list[Block]:
+    return render_blocks(checked.territory, _PARTS[paper.kind], paper.avenant,
+                         checked.national.vagues)
 
 
 def paper_document(checked: Checked, act: Act, paper: Paper,
@@ -82,7 +83,7 @@ def paper_document(checked: Checked, act: Act, paper: Paper,
     """The .docx of one of a valid territory's documents (`blocks`: already rendered)."""
     territory = checked.territory
     interco = territory.intercommunalite.nom
-    blocks = blocks or render_paper(territory, paper)
+    blocks = blocks or render_paper(checked, paper)
     reference = templates_dir() / "reference.docx"
     if paper.kind == acts.CONVENTION:
         return write_docx(

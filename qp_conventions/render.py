@@ -27,7 +27,7 @@ from mdit_py_plugins.container import container_plugin
 from . import acts, french, lifecycle, programme
 from .blocks import Block, Line, Run
 from .departements import of_departement
-from .model import Avenant, Missing, Territory
+from .model import Avenant, Missing, Programme, Territory, Wave
 
 OPEN, CLOSE = "\ue000", "\ue001"  # around the number of a value set aside
 _MARKER = re.compile(f"{OPEN}(\\d+){CLOSE}")
@@ -124,15 +124,20 @@ def _gender_of(civilite: Any) -> Any:
 
 
 def context(territory: Territory, avenant: Avenant | None = None,
-            in_force: bool = False) -> dict:
+            in_force: bool = False, waves: list[Wave] | None = None) -> dict:
     """What the templates read: the validated territory itself (missing facts in their
     place), the programme's fixed facts and display names, and the wording the
     territory signed. The programme's words are marked as the model's wording.
 
     The convention shows its chef de file and pilotage as signed; the feuille de route
     (`in_force`) as the signed avenants have changed them; an `avenant`, with the
-    avenants before it."""
+    avenants before it. `waves`: the programme's waves of labellisation
+    (territories/programme.yaml), for a territory of a later wave."""
     wording = programme.WORDINGS[territory.redaction]
+    waves = waves or Programme().vagues
+    # the territories labelled by this one's labellisation, itself included
+    pilot_count = sum(w.territoires for w in waves if w.date <= territory.labellisation) \
+        or len(programme.PILOT_TERRITORIES)
     if in_force:  # a feuille de route: the original, or the one an avenant revises
         previous = territory.avenants[:avenant.numero] if avenant else []
         roadmap = lifecycle.roadmap_version(territory, avenant)
@@ -184,7 +189,10 @@ def context(territory: Territory, avenant: Avenant | None = None,
         "programme": {
             "interministerial_committee": programme.INTERMINISTERIAL_COMMITTEE,
             "labellisation": programme.LABELLISATION,
-            "pilot_count": len(programme.PILOT_TERRITORIES),
+            "pilot_count": pilot_count,
+            # labelled with the 14 pilots of 18 March 2021, or in a later wave
+            "first_wave": territory.labellisation == programme.LABELLISATION,
+            "territory_labellisation": territory.labellisation,
             "partner_count": len(programme.PARTNERS),
             "partner_count_word": Markup(programme.NUMBER_WORDS[len(programme.PARTNERS)]),
             # the Contexte's list; the chosen wording names the Banque des Territoires
@@ -216,11 +224,12 @@ def context(territory: Territory, avenant: Avenant | None = None,
 
 
 def render_markdown(territory: Territory, parts: tuple[str, ...] = CONVENTION,
-                    avenant: Avenant | None = None) -> tuple[list[str], list]:
+                    avenant: Avenant | None = None,
+                    waves: list[Wave] | None = None) -> tuple[list[str], list]:
     """A document's parts rendered for this territory, with markers in place of values,
     and the values (one list for the whole document)."""
     env = environment(templates_dir())
-    variables = context(territory, avenant, in_force=parts == ROADMAP)  # (`avenant` with
+    variables = context(territory, avenant, in_force=parts == ROADMAP, waves=waves)  # (`avenant` with
     # ROADMAP: the avenant whose revised feuille de route this is)
     rendered = [env.get_template(name).render(variables) for name in parts]
     return rendered, variables["values"]
@@ -380,8 +389,9 @@ def to_blocks(parts: list[str], values: list) -> list[Block]:
 
 
 def render_blocks(territory: Territory, parts: tuple[str, ...] = CONVENTION,
-                  avenant: Avenant | None = None) -> list[Block]:
+                  avenant: Avenant | None = None,
+                  waves: list[Wave] | None = None) -> list[Block]:
     """The blocks of one of a territory's documents: the convention (by default), its
     feuille de route (ROADMAP), or an avenant (AVENANT, with `avenant`)."""
-    rendered, values = render_markdown(territory, parts, avenant)
+    rendered, values = render_markdown(territory, parts, avenant, waves)
     return to_blocks(rendered, values)

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, NoDefault
 
-from .model import Missing, Territory
+from .model import Missing, Programme, Territory  # noqa: F401
 
 # Where a project keeps it: beside territories/ (`qp new` writes it there if absent).
 SCHEMA_FILE = Path("schema") / "territoire.schema.json"
@@ -47,6 +47,14 @@ RUBRICS = {
     "Financing": ("financement", "Une ligne du plan de financement d'une opération."),
     "Roadmap": ("feuille de route", "La feuille de route (annexes 1 à 3), signée à part dans "
                 "les 6 mois de la labellisation (article 1)."),
+    "Signatories": ("signataires", "Qui a signé l'acte (qp sign l'écrit à côté de sa date) : "
+                    "les personnes en fonction peuvent changer ensuite sans changer l'acte "
+                    "signé. Un acte à signer peut aussi nommer ses propres signataires."),
+    "Programme": ("programme", "Les faits nationaux du programme (territories/programme.yaml), "
+                  "que chaque territoire du dossier reprend et peut remplacer : le ministre en "
+                  "fonction, les vagues de labellisation."),
+    "Wave": ("vague de labellisation", "Une vague de labellisation : sa date et le nombre de "
+             "territoires labellisés."),
     "Avenant": ("avenant", "Un avenant à la convention signée : un objet par avenant, "
                 "numérotés 1, 2, … sans lacune ; daté, il est en vigueur."),
 }
@@ -65,20 +73,24 @@ class _Generator(GenerateJsonSchema):
         return default
 
 
-def json_schema() -> dict[str, Any]:
-    schema = Territory.model_json_schema(ref_template="#/definitions/{model}",
-                                         schema_generator=_Generator)
-    definitions = schema.pop("$defs")
+PROGRAMME_SCHEMA_FILE = Path("schema") / "programme.schema.json"
+
+
+def json_schema(model: type[BaseModel] = Territory) -> dict[str, Any]:
+    """The schema of a territory file, or of territories/programme.yaml (Programme)."""
+    schema = model.model_json_schema(ref_template="#/definitions/{model}",
+                                     schema_generator=_Generator)
+    definitions = schema.pop("$defs", {})
     for name, rubric in definitions.items():
         rubric["title"], rubric["description"] = RUBRICS[name]
-    schema["title"], schema["description"] = RUBRICS["Territory"]
+    schema["title"], schema["description"] = RUBRICS[model.__name__]
     return {"$schema": "http://json-schema.org/draft-07/schema#", **schema,
             "definitions": definitions}
 
 
-def schema_text() -> str:
+def schema_text(model: type[BaseModel] = Territory) -> str:
     """The schema as the repository keeps it (stable: same model, same bytes)."""
-    return json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(json_schema(model), ensure_ascii=False, indent=2) + "\n"
 
 
 def header_line(territory_file: Path, schema_file: Path) -> str:

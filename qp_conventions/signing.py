@@ -84,7 +84,7 @@ def sign(path: Path, day: dt.date, out: Path, *, act_name: str = "convention",
     act = acts.named(signed.territory, act_name)
     papers = []
     for paper in act.papers:
-        blocks = documents.render_paper(signed.territory, paper)
+        blocks = documents.render_paper(signed, paper)
         missing = acts.missing_in(blocks if act.kind != acts.CONVENTION else acts.split(blocks)[0])
         if missing:
             raise InvalidTerritory([Problem(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +24,7 @@ from .errors import ERROR, TO_COMPLETE, WARNING, InvalidTerritory, Problem, fiel
 from .images import Image, ImageError, read_image
 from .lifecycle import roadmap_due
 from .loader import LoadedFile, load_territory_file, name_problem
-from .model import Missing, Territory
+from .model import Missing, Programme, Territory
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Checked:
     territory: Territory | None
     problems: list[Problem]
     logos: list[Image] = field(default_factory=list)
+    national: Programme = field(default_factory=Programme)  # territories/programme.yaml
 
     @property
     def errors(self) -> list[Problem]:
@@ -54,8 +56,10 @@ def check_file(path: Path, text: str | None = None) -> Checked:
     except InvalidTerritory as exc:  # the file cannot be read as YAML at all
         return Checked(path, None, exc.problems)
     problems = list(loaded.problems)
+    national, national_problems = check_programme(path.parent)
+    problems += national_problems
     try:
-        territory = Territory.model_validate(loaded.data)
+        territory = Territory.model_validate(_inherit(loaded.data, national))
     except ValidationError as exc:
         territory = None
         problems += _schema_problems(loaded, exc)
@@ -96,7 +100,52 @@ def check_file(path: Path, text: str | None = None) -> Checked:
                 "elle est signée", WARNING))
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
     return Checked(path, territory if not any(p.is_error for p in problems) else None,
-                   problems, logos)
+                   problems, logos, national)
+
+
+PROGRAMME_FILE = "programme.yaml"
+
+
+def check_programme(folder: Path) -> tuple[Programme, list[Problem]]:
+    """The programme's national facts (territories/programme.yaml, when there is one),
+    and its problems (errors make every territory of the folder wait for them)."""
+    path = folder / PROGRAMME_FILE
+    try:
+        stat = path.stat()
+    except OSError:
+        return Programme(), []
+    return _programme(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _programme(path: Path, mtime: int, size: int) -> tuple[Programme, list[Problem]]:
+    # (read once per run, though every territory of the folder inherits it)
+    try:
+        loaded = load_territory_file(path)
+    except InvalidTerritory as exc:
+        return Programme(), exc.problems
+    try:
+        national = Programme.model_validate(loaded.data if loaded.data is not None else {})
+    except ValidationError as exc:
+        return Programme(), [*loaded.problems, *_schema_problems(loaded, exc)]
+    # (a fact it leaves « à compléter » is reported by each territory that prints it)
+    return national, [p for p in loaded.problems if p.is_error]
+
+
+def _inherit(data: Any, national: Programme) -> Any:
+    """A territory's data with the programme's minister under its own etat.ministre (key
+    by key: what the territory writes stands), unless the préfet signs alone."""
+    if national.ministre is None or not isinstance(data, dict):
+        return data
+    etat = data.get("etat", {})
+    if not isinstance(etat, dict) or etat.get("signataire") == "prefet":
+        return data
+    own = etat.get("ministre", {})
+    if not isinstance(own, dict):
+        return data
+    inherited = {key: getattr(national.ministre, key) for key in national.ministre.model_fields_set}
+    inherited = {key: value for key, value in inherited.items() if isinstance(value, str)}
+    return {**data, "etat": {**etat, "ministre": {**inherited, **own}}}
 
 
 def _signatures(territory: Territory) -> Iterator[tuple[tuple, dt.date]]:

@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from conftest import ROOT, checkout_env
+from qp_conventions.core import territory_files
 
 PILOTS = {
     "toulouse", "aix-marseille-provence", "arras", "laval", "maubeuge-val-de-sambre",
@@ -17,7 +18,7 @@ PILOTS = {
 
 
 def test_the_fourteen_pilot_territories_are_there():
-    assert {p.stem for p in (ROOT / "territories").glob("*.yaml")} == PILOTS
+    assert {p.stem for p in territory_files(ROOT / "territories")} == PILOTS
 
 
 def test_validate_passes_and_lists_what_drafts_miss(qp):
@@ -102,7 +103,7 @@ def test_a_missing_argument_is_named_and_the_usage_line_is_plain(qp):
     assert result.err.splitlines() == ["erreur : TERRITOIRE manquant",
                                        "Essayez « qp sign --help » pour l'aide."]
     assert qp("sign", "--help").out.splitlines()[0] == \
-        "Utilisation : qp sign [OPTIONS] TERRITOIRE"
+        "Utilisation : qp sign [OPTIONS] TERRITOIRE [ACTE]"
     assert qp("diff", "--help").out.splitlines()[0] == "Utilisation : qp diff [OPTIONS] A B"
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 from docx_text import paragraphs
+from qp_conventions.core import territory_files
 
 SIGNED = (FIXTURES / "val-signe.yaml").read_text(encoding="utf-8")
 DRAFT = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8")
@@ -182,7 +183,7 @@ def test_an_avenant_of_pilotage_changes_articles_2_and_3(qp, tree):
 def test_drafts_carry_the_watermark_and_the_signed_convention_does_not(tmp_path):
     from qp_conventions.batch import generate
 
-    generate(sorted((ROOT / "territories").glob("*.yaml")), tmp_path)
+    generate(sorted(territory_files(ROOT / "territories")), tmp_path)
     marked = {p.stem: has_watermark(p) for p in tmp_path.glob("*.docx")}
     assert len(marked) == 14
     assert marked.pop("toulouse") is False  # signed on 22 September 2021

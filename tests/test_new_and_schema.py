@@ -11,9 +11,10 @@ import pytest
 import yaml
 
 from conftest import FIXTURES, ROOT
+from qp_conventions.core import territory_files
 
 SCHEMA = ROOT / "schema" / "territoire.schema.json"
-SHIPPED = sorted((ROOT / "territories").glob("*.yaml")) + sorted(FIXTURES.glob("*.yaml"))
+SHIPPED = sorted(territory_files(ROOT / "territories")) + sorted(FIXTURES.glob("*.yaml"))
 
 
 # 1. qp new

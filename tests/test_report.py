@@ -24,8 +24,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT, checkout_env
+from qp_conventions.core import territory_files
 
-SHIPPED = sorted(p.stem for p in (ROOT / "territories").glob("*.yaml"))
+SHIPPED = sorted(p.stem for p in territory_files(ROOT / "territories"))
 NNBSP, NBSP = "\u202f", "\u00a0"
 
 

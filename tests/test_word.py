@@ -15,6 +15,7 @@ from docx import Document
 
 from conftest import FIXTURES, ROOT
 from docx_text import outline, paragraphs
+from qp_conventions.core import territory_files
 
 OUTLINES = Path(__file__).resolve().parent / "outlines"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -28,7 +29,7 @@ def documents(tmp_path_factory) -> dict[str, Path]:
     from qp_conventions.batch import generate
 
     out = tmp_path_factory.mktemp("word")
-    paths = sorted((ROOT / "territories").glob("*.yaml")) + [FIXTURES / "val-fictif.yaml",
+    paths = sorted(territory_files(ROOT / "territories")) + [FIXTURES / "val-fictif.yaml",
                                                              FIXTURES / "val-signe.yaml"]
     batch = generate(paths, out, roadmap=True)
     assert all(o.status == "écrit" for o in batch.outcomes)
