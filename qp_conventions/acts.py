@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .blocks import Block
-from .errors import WARNING, Problem, QPError, describe_os_error
+from .errors import WARNING, Problem, QPError, describe_os_error, field_path
 from .model import Avenant, Prefect, Representative, Signatories, State, Territory
 
 ARCHIVE = "signees"  # the folder of out/ where signed acts are kept
@@ -87,9 +87,7 @@ class Act:
         """The field a problem of the act names (the convention's: its statut)."""
         if self.kind == CONVENTION:
             return "statut"
-        if self.kind == ROADMAP:
-            return "feuille_de_route.date"
-        return f"avenants[{self.loc[1]}].date"
+        return field_path((*self.loc, "date"))
 
     @property
     def papers(self) -> list[Paper]:
@@ -386,7 +384,7 @@ def check(path: Path, territory: Territory, out: Path, act: Act,
                        "signé", WARNING)
     if not act.signed:
         again = "« statut: signee » et la date de signature" if act.kind == CONVENTION else \
-            f"sa date de signature ({'.'.join(map(str, act.loc))}.date)"
+            f"sa date de signature ({field_path(act.loc)}.date)"
         return problem(f"{act.label} est signé{'' if act.kind == AVENANT else 'e'} depuis le "
                        f"{kept['signee_le']} (archivé{'' if act.kind == AVENANT else 'e'} sous "
                        f"{archived}), mais le fichier ne le "
@@ -411,7 +409,7 @@ def check(path: Path, territory: Territory, out: Path, act: Act,
                    "ne change plus : un autre avenant (rubrique avenants) peut le modifier")
             person = "" if act.recorded else (  # (an archive of the first releases)
                 " ; si les signataires ont changé depuis, inscrivez ceux qui ont signé sous "
-                f"{'.'.join(map(str, act.loc))}.signataires")
+                f"{field_path(act.loc)}.signataires")
             return problem(f"{act.signed_label} le {kept['signee_le']} ne peut plus changer : "
                            f"son texte deviendrait « {_short(after)} » au lieu de "
                            f"« {_short(before)} ». Un acte signé {fix} ; le document signé "

@@ -15,7 +15,7 @@ import typer
 
 from . import __version__
 from .cli_french import FrenchCommand, FrenchGroup, UnknownCommand, usage_error
-from .errors import (InvalidTerritory, Problem, QPError, UsageError, describe_os_error,
+from .errors import (InvalidTerritory, Problem, QPError, UsageError, describe_os_error, field_path,
                      pasteable)
 from .screen import Progress, say
 
@@ -238,8 +238,7 @@ def sign(
                 "feuille-de-route": "la feuille de route ne peut être signée"}.get(
             act, f"l'avenant n° {act.removeprefix('avenant-')} ne peut être signé")
         raise QPError(f"{path.stem} : {what} en l'état, rien n'a été changé") from None
-    where = ".".join(map(str, signed.act.loc)).replace(".", "[", 1).replace(".", "].", 1) \
-        if signed.act.kind == "avenant" else signed.act.loc[0]
+    where = field_path(signed.act.loc)
     recorded = "statut: signee, " if signed.act.kind == "convention" else ""
     names = signing.signer_names(signed.people)
     say((f"{path.stem} : {signed.act.signed_label} le {day:%d/%m/%Y} par {names} ; "

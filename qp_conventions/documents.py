@@ -51,13 +51,14 @@ class Document:
 def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], list[Problem]]:
     """The documents of a valid territory, and what to tell about them (a signed act
     whose text would change is an error; one not archived, a warning). The feuille de
-    route is written with `roadmap`, and checked against its archive always."""
+    route is written with `roadmap` or once signed, and checked against its archive
+    always."""
     territory = checked.territory
     path = checked.path
     documents: list[Document] = []
     problems: list[Problem] = acts.orphans(path, territory, out)
     for act in acts.of(territory):
-        wanted = roadmap or act.kind != acts.ROADMAP
+        wanted = roadmap or act.kind != acts.ROADMAP or act.signed
         if not wanted and not act.signed and acts.record(out, path.stem, act) is None:
             continue  # (neither written nor archived: nothing to render)
         rendered = {paper.file(path.stem): render_paper(checked, paper)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import acts, documents
-from .errors import ERROR, InvalidTerritory, Problem, QPError, describe_os_error
+from .errors import ERROR, InvalidTerritory, Problem, QPError, describe_os_error, field_path
 from .output import ChangedMeanwhile, locked, prepare_folder, rewrite, write_atomic
 from .validate import ROADMAP_PARTS, check_file
 from .yaml_edit import edit_file
@@ -88,8 +88,10 @@ def sign(path: Path, day: dt.date, out: Path, *, act_name: str = "convention",
         missing = acts.missing_in(blocks if act.kind != acts.CONVENTION else acts.split(blocks)[0])
         if missing:
             raise InvalidTerritory([Problem(
-                path, None, None, ".".join(map(str, act.loc)),
-                f"{paper.file(slug)} imprime encore {m} : à compléter avant de signer")
+                path, None, None, field_path(act.loc),
+                f"{paper.file(slug)} imprime encore {m} : à compléter avant de signer (les "
+                "personnes en fonction s'écrivent sous intercommunalite.representant et etat ; "
+                f"celles de cet acte, s'il en a d'autres, sous {field_path(act.loc)}.signataires)")
                 for m in missing])
         papers.append((paper.file(slug), documents.paper_document(signed, act, paper, blocks),
                        blocks))
