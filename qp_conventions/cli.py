@@ -317,7 +317,10 @@ def import_operations(
 
 @app.command("list", cls=FrenchCommand, options_metavar="[OPTIONS]")
 def list_(territories: Path = TERRITORIES) -> None:
-    """Une ligne par territoire : statut, chef de file, fin de validité, faits à compléter."""
+    """Une ligne par territoire : statut, chef de file, fin de validité, faits à compléter ;
+    en dessous, ses actes (convention, feuille de route, avenants), signés ou en projet."""
+    import textwrap
+
     from . import core
 
     rows = core.overview(territories)
@@ -333,6 +336,10 @@ def list_(territories: Path = TERRITORIES) -> None:
         else:
             say(f"{name:<{width}}  {row.statut:<6}  {row.chef_de_file:<22}  {row.fin:<10}  "
                 f"{row.to_complete or 'rien'}")
+            # below, each act: signed (its date) or a draft, within 80 columns
+            for line in textwrap.wrap(" · ".join(row.acts), 80, initial_indent="  ",
+                                      subsequent_indent="  ", break_on_hyphens=False):
+                say((line, "dim"))
 
 
 @app.command("report", cls=FrenchCommand, options_metavar="[OPTIONS]")

@@ -9,11 +9,11 @@ import contextlib
 import difflib
 import gc
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from . import lifecycle, programme
+from . import acts, lifecycle, programme
 from .errors import QPError, UsageError
 from .loader import EXTENSIONS, NAME, SAYS_YAML, name_problem
 from .validate import PROGRAMME_FILE, Checked, check_file
@@ -143,6 +143,7 @@ class Row:
     fin: str
     to_complete: int
     errors: int
+    acts: list[str] = field(default_factory=list)  # « convention signée le 15/10/2021 »…
 
 
 def overview(folder: Path) -> list[Row]:
@@ -158,5 +159,14 @@ def overview(folder: Path) -> list[Row]:
                         programme.CONVENTION_STATUSES[territory.statut],
                         programme.PARTNERS_SHORT.get(partner, "—") if isinstance(partner, str) else "—",
                         f"{lifecycle.end_of_validity(territory):%d/%m/%Y}",
-                        len(checked.warnings), 0))
+                        len(checked.warnings), 0,
+                        [act_status(act) for act in acts.of(territory)]))
     return rows
+
+
+def act_status(act: acts.Act) -> str:
+    """« convention signée le 15/10/2021 », « avenant n° 2 en projet »."""
+    name = act.label.split(" ", 1)[1] if act.kind != acts.AVENANT else act.label[2:]
+    if act.signed:
+        return f"{name} {act.signed_label.rsplit(' ', 1)[1]} le {act.date:%d/%m/%Y}"
+    return f"{name} en projet"

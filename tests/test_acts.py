@@ -1,0 +1,231 @@
+"""A convention's life over years, as the README tells it (tests/fixtures/histoire): every
+act signed with `qp sign`, archived and frozen; the people in office apart from the people
+who signed; the programme's minister in territories/programme.yaml."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from docx_text import paragraphs
+from test_lifecycle import has_watermark
+
+STORY = FIXTURES / "histoire"
+
+
+def archives(root: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((root / "out" / "signees").iterdir())}
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, count), "utf-8")
+
+
+def kept_unchanged(root: Path, before: dict[str, str]) -> None:
+    """Every archive as it was, byte for byte (new ones may have come)."""
+    now = archives(root)
+    assert {name: now[name] for name in before} == before
+
+
+@pytest.fixture
+def story(tmp_path, monkeypatch):
+    root = tmp_path / "histoire"
+    shutil.copytree(STORY, root)
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_five_years_of_a_convention(story, qp):
+    territory = story / "territories" / "val-histoire.yaml"
+    out = story / "out"
+
+    # 2021: the convention, signed by the president and the programme's minister
+    signed = qp("sign", "val-histoire", "--date", "2021-10-15")
+    assert signed.code == 0, signed.err
+    assert signed.out.splitlines()[0] == (
+        "val-histoire : la convention signée le 15/10/2021 par Camille Exemple et Dominique "
+        "Modèle ; territories/val-histoire.yaml mis à jour (statut: signee, signature.date, "
+        "signature.signataires), document signé archivé sous out/signees/val-histoire.docx")
+    assert "      nom: Modèle" in territory.read_text("utf-8")  # who signed, in the file
+
+    # 2022: the feuille de route, signed on its own
+    territory.write_text(territory.read_text("utf-8")
+                         + "\nfeuille_de_route:\n  lieu: Val-Fictif\n  exemplaires: 3\n", "utf-8")
+    signed = qp("sign", "val-histoire", "feuille-de-route", "--date", "2022-03-10")
+    assert signed.code == 0, signed.err
+    assert "écrit : out/val-histoire.feuille-de-route.docx" in signed.out
+    assert not has_watermark(out / "val-histoire.feuille-de-route.docx")
+    record = json.loads((out / "signees" / "val-histoire.feuille-de-route.json").read_text("utf-8"))
+    assert record["acte"] == "feuille-de-route" and record["signee_le"] == "10/03/2022"
+    assert record["documents"][0]["annexes_signees"] is True
+
+    # 2023: a prolongation, signed for the State by the préfète (article 4)
+    territory.write_text(territory.read_text("utf-8") + (
+        "\navenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 3\n"
+        "    objet: prolongation\n    duree_mois: 72\n"), "utf-8")
+    signed = qp("sign", "val-histoire", "avenant-1", "--date", "2023-02-01")
+    assert signed.code == 0, signed.err
+    assert signed.out.startswith("val-histoire : l'avenant n° 1 signé le 01/02/2023 par Camille "
+                                 "Exemple et Claude Fictif ;")
+    avenant = paragraphs(out / "val-histoire.avenant-1.docx")
+    assert "L’Etat représenté par la Préfète du département du Loiret, Claude Fictif," in avenant
+    assert "Préfète du département du Loiret" in avenant
+    before = archives(story)
+    assert sorted(before) == [
+        "val-histoire.avenant-1.docx", "val-histoire.avenant-1.json", "val-histoire.docx",
+        "val-histoire.feuille-de-route.docx", "val-histoire.feuille-de-route.json",
+        "val-histoire.json"]
+
+    # 2026: an election, and a new minister for the programme
+    edit(territory, "    civilite: Madame\n    prenom: Camille\n    nom: Exemple\n"
+                    "    fonction: présidente\n",
+         "    civilite: Monsieur\n    prenom: Alix\n    nom: Nouveau\n    fonction: président\n")
+    edit(story / "territories" / "programme.yaml", "  civilite: Monsieur\n  prenom: Dominique\n"
+         "  nom: Modèle", "  civilite: Madame\n  prenom: Sacha\n  nom: Suivante")
+    generated = qp("generate", "--all")
+    assert generated.code == 0, generated.err
+    assert "3 document(s) : 0 écrit(s), 3 inchangé(s), 0 en échec" in generated.out
+    assert "Madame Camille EXEMPLE | Monsieur Dominique MODÈLE" in [
+        " | ".join(row) for row in _signature_rows(out / "val-histoire.docx")]
+
+    # a change of annex 2 needs an avenant
+    edit(territory, "Accompagner 40 porteurs de projet par an",
+         "Accompagner 60 porteurs de projet par an")
+    refused = qp("generate", "val-histoire")
+    assert refused.code == 1
+    assert ("territories/val-histoire.yaml: erreur : feuille_de_route.date : les annexes signées "
+            "avec la feuille de route le 10/03/2022 ne peuvent plus changer : « Accompagner 60 "
+            "porteurs de projet par an » au lieu de « Accompagner 40 porteurs de projet par an ». "
+            "Pour les modifier, ajoutez un avenant « objet: feuille_de_route » (rubrique "
+            "avenants) : la feuille de route révisée sera annexée à cet avenant") in refused.err
+    kept_unchanged(story, before)
+
+    # the avenant that revises the feuille de route: its own document, PROJET until signed,
+    # naming the people in office; the signed documents stay as signed
+    territory.write_text(territory.read_text("utf-8") + (
+        "  - numero: 2\n    lieu: Val-Fictif\n    exemplaires: 3\n"
+        "    objet: feuille_de_route\n    feuille_de_route: 2026-09-01\n"), "utf-8")
+    generated = qp("generate", "val-histoire")
+    assert generated.code == 0, generated.err
+    for name in ("val-histoire.docx", "val-histoire.feuille-de-route.docx"):
+        assert (out / name).read_bytes() == (out / "signees" / name).read_bytes()
+    revised = paragraphs(out / "val-histoire.feuille-de-route-2.docx")
+    assert "Accompagner 60 porteurs de projet par an" in revised
+    assert has_watermark(out / "val-histoire.feuille-de-route-2.docx")
+    assert "Monsieur Alix NOUVEAU | Madame Sacha SUIVANTE" in [
+        " | ".join(row) for row in _signature_rows(out / "val-histoire.avenant-2.docx")]
+    assert "La Communauté d’agglomération du Val-Fictif représentée par son président Alix " \
+        "Nouveau." in paragraphs(out / "val-histoire.avenant-2.docx")
+    signed = qp("sign", "val-histoire", "avenant-2", "--date", "2026-09-01")
+    assert signed.code == 0, signed.err
+    assert not has_watermark(out / "val-histoire.feuille-de-route-2.docx")
+    assert (out / "signees" / "val-histoire.feuille-de-route-2.docx").exists()
+    kept_unchanged(story, before)
+
+    # later: a new minister again changes no signed act
+    edit(story / "territories" / "programme.yaml", "nom: Suivante", "nom: Troisième")
+    generated = qp("generate", "--all")
+    assert "5 document(s) : 0 écrit(s), 5 inchangé(s), 0 en échec" in generated.out
+    listed = qp("list")
+    assert listed.out.splitlines()[1:] == [
+        "val-histoire  signée  Bpifrance               18/03/2027  rien",
+        "  convention signée le 15/10/2021 · feuille de route signée le 10/03/2022 ·",
+        "  avenant n° 1 signé le 01/02/2023 · avenant n° 2 signé le 01/09/2026"]
+
+
+def _signature_rows(document: Path) -> list[list[str]]:
+    """The signature block's first line of each column, row by row (names)."""
+    import docx
+
+    rows = []
+    for table in docx.Document(str(document)).tables:
+        for row in table.rows:
+            rows.append([cell.text.strip() for cell in row.cells])
+    return rows
+
+
+def test_the_programme_file_is_never_a_territory(story, qp):
+    validated = qp("validate")
+    assert validated.code == 0
+    assert "1 fichier(s) vérifié(s)" in validated.out
+    assert qp("generate", "--all").code == 0
+    assert sorted(p.name for p in (story / "out").glob("*.docx")) == ["val-histoire.docx"]
+    refused = qp("generate", "programme")
+    assert refused.code == 1
+    assert ("erreur : territories/programme.yaml n'est pas un territoire : il tient les faits "
+            "nationaux du programme (ministre, vagues de labellisation), que chaque territoire du "
+            "dossier reprend ; qp validate le vérifie avec eux") in refused.err
+    assert "programme" not in qp("list").out
+
+
+def test_a_wrong_programme_file_is_named_for_every_territory(story, qp):
+    edit(story / "territories" / "programme.yaml", "    territoires: 14", "    territoires: 0")
+    validated = qp("validate")
+    assert validated.code == 1
+    assert validated.err.count("territories/programme.yaml:11:18: erreur : vagues[1].territoires") == 1
+
+
+def test_a_territory_of_a_later_wave_says_its_own_labellisation(story, qp):
+    edit(story / "territories" / "programme.yaml", "    territoires: 14",
+         "    territoires: 14\n  - date: 2027-01-15\n    territoires: 10")
+    territory = story / "territories" / "val-histoire.yaml"
+    territory.write_text("labellisation: 2027-01-15\n" + territory.read_text("utf-8"), "utf-8")
+    edit(territory, "  date: 2021-10-15\n", "")
+    assert qp("generate", "val-histoire").code == 0
+    text = paragraphs(story / "out" / "val-histoire.docx")
+    assert ("L’intercommunalité signataire a confirmé sa volonté de participer à ce programme "
+            "expérimental par retour écrit adressé au Ministère chargé de la ville. Lancé le 18 "
+            "mars 2021 avec la labellisation des premiers territoires Quartiers productifs, le "
+            "programme l’a labellisée territoire Quartiers productifs le 15 janvier 2027 "
+            "(ci-après désignée «\xa0la Labellisation\xa0»).") in text
+    assert any(line.startswith("Le programme est déployé sur 24 territoires expérimentateurs")
+               for line in text)
+    assert not any("ont été labellisés les 14 territoires" in line for line in text)
+
+
+def test_a_prolongation_after_the_end_is_refused_and_changes_nothing(story, qp):
+    territory = story / "territories" / "val-histoire.yaml"
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    territory.write_text(territory.read_text("utf-8") + (
+        "\navenants:\n  - numero: 1\n    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
+    before_file, before = territory.read_bytes(), archives(story)
+    refused = qp("sign", "val-histoire", "avenant-1", "--date", "2023-04-01")
+    assert refused.code == 1
+    assert ("erreur : avenants[1].date : l'avenant de prolongation (01/04/2023) suit la fin "
+            "qu'il prolongerait (18/03/2023) : une convention échue ne se prolonge plus ; une "
+            "prolongation se signe avant la fin de la convention") in refused.err
+    assert territory.read_bytes() == before_file and archives(story) == before
+
+
+def test_a_hand_typed_date_of_an_act_is_reported_with_its_command(story, qp):
+    territory = story / "territories" / "val-histoire.yaml"
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    territory.write_text(territory.read_text("utf-8") + "\nfeuille_de_route:\n  date: 2022-03-10\n",
+                         "utf-8")
+    generated = qp("generate", "val-histoire")
+    assert generated.code == 0
+    assert ("territories/val-histoire.yaml: avertissement : feuille_de_route.date : la feuille de "
+            "route signée le 10/03/2022, mais pas archivée : lancez « qp sign val-histoire "
+            "feuille-de-route --date 2022-03-10 » pour garder le document signé") in generated.err
+
+
+def test_an_archived_avenant_that_left_the_file_is_an_error(story, qp):
+    territory = story / "territories" / "val-histoire.yaml"
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    original = territory.read_text("utf-8")
+    territory.write_text(original + (
+        "\navenants:\n  - numero: 1\n    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
+    assert qp("sign", "val-histoire", "avenant-1", "--date", "2022-06-01").code == 0
+    territory.write_text(original, "utf-8")
+    refused = qp("generate", "val-histoire")
+    assert refused.code == 1
+    assert ("erreur : avenants : l'avenant n° 1 est signé et archivé sous out/signees, mais le "
+            "fichier ne l'a plus : remettez-le dans la rubrique avenants") in refused.err
