@@ -185,3 +185,20 @@ def test_the_schema_speaks_french_and_names_the_codes():
     assert operation["properties"]["cout_total"]["type"] == "number"
     assert all(definition["additionalProperties"] is False
                for definition in schema["definitions"].values())
+
+
+def test_the_programme_file_has_its_schema_and_satisfies_it(qp):
+    schema_file = ROOT / "schema" / "programme.schema.json"
+    result = qp("schema", "--programme")
+    assert result.code == 0
+    assert result.out == schema_file.read_text("utf-8")
+    schema = json.loads(result.out)
+    validator = jsonschema.Draft7Validator(schema,
+                                           format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    for path in (ROOT / "territories" / "programme.yaml",
+                 FIXTURES / "histoire" / "territories" / "programme.yaml"):
+        first = path.read_text("utf-8").splitlines()[0]
+        assert (path.parent / first.split("=", 1)[1]).resolve() == schema_file.resolve()
+        assert [e.message for e in validator.iter_errors(yaml_as_an_editor_reads_it(path))] == []
+    wrong = {"vagues": [{"date": "2021-03-18", "territoires": 0}], "ministere": {}}
+    assert len(list(validator.iter_errors(wrong))) == 2
