@@ -81,8 +81,11 @@ def test_list_shows_one_line_per_territory_within_80_columns(qp, tree):
     lines = result.out.splitlines()
     assert lines[0].split() == ["Territoire", "Statut", "Chef", "de", "file", "Fin", "À", "compléter"]
     assert all(len(line) <= 80 for line in lines)
-    rows = {line.split()[0]: line for line in lines[1:]}
+    rows = {line.split()[0]: line for line in lines[1:] if not line.startswith("  ")}
     assert len(rows) == 16
+    # below each territory, its acts
+    assert lines[lines.index(rows["toulouse"]) + 1] == \
+        "  convention signée le 22/09/2021 · feuille de route en projet"
     assert rows["communaute-d-agglomera…"].split()[1:] == ["projet", "—", "18/03/2023", "11"]
     assert rows["toulouse"].split()[1:] == ["signée", "Banque", "des", "Territoires", "18/03/2023", "4"]
     assert rows["aix-marseille-provence"].split()[1:] == ["projet", "ANRU", "18/03/2023", "3"]
