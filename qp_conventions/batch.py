@@ -22,7 +22,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import documents
+from . import acts, documents
 from . import pdf as pdf_copies
 from .core import distinct, fewer_cycle_collections
 from .docx import load_reference
@@ -194,15 +194,14 @@ class Outcome:
                      "côté)"),
             EXTRA: "qp generate --all --prune",
             FAILED: f"qp validate {pasteable(self.source)}" if not self.signed_text else
-                    f"{self.slug} : convention signée, voir l'erreur ci-dessus",
+                    f"{self.slug} : acte signé, voir l'erreur ci-dessus",
         }.get(self.status, "")
 
     @property
     def signed_text(self) -> bool:
-        """Refused because it would change a signed convention (documents.py), though
-        the file itself is valid."""
-        return bool(self.errors) and all(p.line is None and p.field in ("statut", "labellisation")
-                                         for p in self.errors)
+        """Refused because it would change a signed act (acts.check), though the file
+        itself is valid."""
+        return bool(self.errors) and all(acts.is_signed_act_problem(p) for p in self.errors)
 
 
 def _on_disk(target: Path) -> bytes | None:
