@@ -24,7 +24,7 @@ from .errors import ERROR, TO_COMPLETE, WARNING, InvalidTerritory, Problem, fiel
 from .images import Image, ImageError, read_image
 from .lifecycle import roadmap_due
 from .loader import LoadedFile, load_territory_file, name_problem
-from .model import Missing, Programme, Territory
+from .model import Missing, Programme, Territory, is_to_complete
 
 
 @dataclass
@@ -145,6 +145,9 @@ def _inherit(data: Any, national: Programme) -> Any:
         return data
     inherited = {key: getattr(national.ministre, key) for key in national.ministre.model_fields_set}
     inherited = {key: value for key, value in inherited.items() if isinstance(value, str)}
+    # (« à compléter » in the territory is what it does not know: the programme knows it)
+    own = {key: value for key, value in own.items()
+           if not (is_to_complete(value) and key in inherited)}
     return {**data, "etat": {**etat, "ministre": {**inherited, **own}}}
 
 

@@ -229,3 +229,23 @@ def test_an_archived_avenant_that_left_the_file_is_an_error(story, qp):
     assert refused.code == 1
     assert ("erreur : avenants : l'avenant n° 1 est signé et archivé sous out/signees, mais le "
             "fichier ne l'a plus : remettez-le dans la rubrique avenants") in refused.err
+
+
+def test_a_new_territory_takes_the_minister_of_the_programme(story, qp):
+    created = qp("new", "val-neuf", "--nom", "Communauté de communes du Val-Neuf",
+                 "--departement", "Loiret")
+    assert created.code == 0, created.err
+    text = (story / "territories" / "val-neuf.yaml").read_text("utf-8")
+    assert "\n  ministre:" not in text  # (qp new writes no minister: programme.yaml's)
+    edit(story / "territories" / "val-neuf.yaml", "  signataire: à compléter",
+         "  signataire: ministre")
+    assert qp("generate", "val-neuf").code == 0
+    document = paragraphs(story / "out" / "val-neuf.docx")
+    assert "L’Etat représenté par le Ministre fictif chargé de la Ville, Dominique Modèle," \
+        in document
+    # « à compléter » in a territory is what it does not know: the programme knows it
+    edit(story / "territories" / "val-neuf.yaml", "  signataire: ministre",
+         "  signataire: ministre\n  ministre:\n    nom: à compléter\n    prenom: Camille")
+    assert qp("generate", "val-neuf").code == 0
+    assert "L’Etat représenté par le Ministre fictif chargé de la Ville, Camille Modèle," \
+        in paragraphs(story / "out" / "val-neuf.docx")
