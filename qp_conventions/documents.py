@@ -26,6 +26,7 @@ from . import lifecycle
 from .blocks import Block
 from .docx import write_docx
 from .errors import WARNING, Problem, QPError, describe_os_error
+from .french import capfirst
 from .loader import NAME
 from .render import AVENANT, CONVENTION, ROADMAP, render_blocks, templates_dir
 from .validate import Checked
@@ -52,6 +53,14 @@ def territory_of(name: str, roadmap: bool) -> str | None:
 class Document:
     name: str  # in out/
     data: bytes
+    signatories: tuple[str, ...] = ()  # the parties of its signature block, in its order
+
+
+def signatories(territory) -> tuple[str, ...]:
+    """The parties who sign a territory's documents, as their signature fields name them
+    (« Toulouse Métropole », « Etat »), in the order of the signature block."""
+    return tuple(capfirst(territory.intercommunalite.nom) if party == "intercommunalite"
+                 else "Etat" for party in territory.signature.ordre)
 
 
 def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], list[Problem]]:
@@ -63,7 +72,8 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
     reference = templates_dir() / "reference.docx"
     blocks = render_blocks(territory, CONVENTION)
     problems = _signed_text(checked, out, blocks)
-    documents = [Document(f"{slug}.docx", convention(checked, blocks))]
+    parties = signatories(territory)
+    documents = [Document(f"{slug}.docx", convention(checked, blocks), parties)]
     for avenant in territory.avenants:
         documents.append(Document(f"{slug}{avenant_suffix(avenant.numero)}.docx", write_docx(
             render_blocks(territory, AVENANT, avenant), reference,
@@ -71,7 +81,8 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
             title=f"Avenant n° {avenant.numero} à la convention d'engagement Quartiers "
                   f"productifs – {interco}",
             subject="Avenant à la convention d'engagement Quartiers productifs",
-            when=avenant.date or territory.signature.date or territory.labellisation)))
+            when=avenant.date or territory.signature.date or territory.labellisation),
+            parties))
     if roadmap:
         version = lifecycle.roadmap(territory)
         documents.append(Document(f"{slug}{ROADMAP_SUFFIX}.docx", write_docx(
@@ -79,7 +90,8 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
             draft=not version.signed,
             title=f"Feuille de route Quartiers productifs – {interco}",
             subject="Feuille de route annexée à la convention d'engagement Quartiers productifs",
-            when=version.date if version.signed else territory.labellisation)))
+            when=version.date if version.signed else territory.labellisation),
+            parties))
     return documents, problems
 
 
