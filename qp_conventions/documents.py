@@ -71,7 +71,7 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
     interco = territory.intercommunalite.nom
     reference = templates_dir() / "reference.docx"
     blocks = render_blocks(territory, CONVENTION)
-    problems = _signed_text(checked, out, blocks)
+    problems = _signed_text(checked, out, blocks) + signed_pdf_problems(checked.path, out)
     parties = signatories(territory)
     documents = [Document(f"{slug}.docx", convention(checked, blocks), parties)]
     for avenant in territory.avenants:
@@ -216,10 +216,12 @@ def _short(text: str, limit: int = 90) -> str:
 
 
 def archive(out: Path, slug: str, signed_on: dt.date, document: bytes,
-            blocks: list[Block], labellisation: dt.date) -> Path:
-    """Keep a signed convention: the document, then the record of its text (written last:
-    an archive without its record is unfinished, and finished by the same document).
-    Never replaces an archive."""
+            blocks: list[Block], labellisation: dt.date, signed_pdf: bytes | None = None,
+            pdf_record: dict | None = None) -> Path:
+    """Keep a signed convention: the document (and the signed PDF, byte for byte, with
+    what its verification found: `pdf_record`), then the record of its text (written
+    last: an archive without its record is unfinished, and finished by the same
+    document). Never replaces an archive."""
     from .output import write_atomic
 
     folder = out / ARCHIVE
@@ -230,21 +232,52 @@ def archive(out: Path, slug: str, signed_on: dt.date, document: bytes,
     target, kept_path = folder / f"{slug}.docx", _record_path(out, slug)
     if kept_path.exists():
         raise QPError(f"{kept_path} existe déjà : la convention de {slug} est déjà archivée")
-    if target.exists() and target.read_bytes() != document:
-        raise QPError(f"{target} existe déjà, sans son enregistrement {kept_path.name}, et "
-                      "n'est pas le document à signer : déplacez-le avant de signer")
+    pdf_target = folder / f"{slug}.pdf"
+    files = [(target, document)] + ([(pdf_target, signed_pdf)] if signed_pdf is not None else [])
+    for path, data in files:
+        if path.exists() and path.read_bytes() != data:
+            raise QPError(f"{path} existe déjà, sans son enregistrement {kept_path.name}, et "
+                          "n'est pas le document à signer : déplacez-le avant de signer")
     kept = {"territoire": slug, "signee_le": f"{signed_on:%d/%m/%Y}",
             "labellisation": f"{labellisation}",
             "document_sha256": hashlib.sha256(document).hexdigest(),
             "texte": convention_text(blocks)}
-    existed = target.exists()
-    write_atomic(target, document)
+    if pdf_record is not None:
+        kept["pdf_signe"] = pdf_record
+    written = []
     try:
+        for path, data in files:
+            if not path.exists():
+                written.append(path)
+            write_atomic(path, data)
         write_atomic(kept_path,
                      (json.dumps(kept, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
     except BaseException:
-        if not existed:  # (what this call wrote: nothing half-archived is left)
+        for path in written:  # (what this call wrote: nothing half-archived is left)
             with contextlib.suppress(OSError):
-                target.unlink()
+                path.unlink()
         raise
     return target
+
+
+def signed_pdf_problems(path: Path, out: Path) -> list[Problem]:
+    """An error if the signed PDF archived for the territory file `path` is no longer
+    the one verified when it was signed (changed or gone)."""
+    try:
+        kept = record(out, path.stem)
+    except QPError:
+        return []  # (said by the check of the signed text)
+    pdf = (kept or {}).get("pdf_signe")
+    if not isinstance(pdf, dict) or not isinstance(pdf.get("sha256"), str):
+        return []
+    archived = out / ARCHIVE / f"{path.stem}.pdf"
+    try:
+        same = hashlib.sha256(archived.read_bytes()).hexdigest() == pdf["sha256"]
+        why = "a été modifié depuis son archivage : ses signatures ne le couvrent plus"
+    except OSError as exc:
+        same, why = False, f"est illisible ({describe_os_error(exc)})"
+    if same:
+        return []
+    return [Problem(path, None, None, "statut",
+                    f"le PDF signé de la convention, archivé sous {archived}, {why} ; "
+                    "reprenez-le de l'historique (git) ou de la copie du parapheur")]

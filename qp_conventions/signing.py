@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from . import documents
+from . import documents, pdf, pdf_signatures
 from .errors import ERROR, InvalidTerritory, QPError, describe_os_error
 from .output import ChangedMeanwhile, locked, prepare_folder, rewrite, write_atomic
 from .render import CONVENTION, render_blocks
@@ -28,14 +28,19 @@ from .yaml_edit import edit_file
 class Signed:
     archive: Path
     territory_file: Path
+    verification: pdf_signatures.Verification | None = None  # of the signed PDF, if given
 
 
-def sign(path: Path, day: dt.date, out: Path, *, today: dt.date, wait: float = 60,
-         on_wait: Callable[[], None] = lambda: None) -> Signed:
+def sign(path: Path, day: dt.date | None, out: Path, *, today: dt.date, wait: float = 60,
+         on_wait: Callable[[], None] = lambda: None, signed_pdf: Path | None = None,
+         trust: Path | None = None) -> Signed:
     """Sign the convention of the territory file `path` on `day`. Refused, with what is
     wrong, if the file has errors, if a fact of the convention is still to complete, if
     the date is impossible or is not the one the file already records, or if the
-    convention is already archived."""
+    convention is already archived. With `signed_pdf`, the PDF that came back signed is
+    verified first (pdf_signatures.py), dates the signature (`day`, if given, must
+    agree), and is archived with what its verification found (`trust`: the PEM
+    certificates the chain is checked against)."""
     slug = path.stem
     checked = check_file(path)
     if checked.errors:
@@ -50,6 +55,14 @@ def sign(path: Path, day: dt.date, out: Path, *, today: dt.date, wait: float = 6
         raise QPError(f"la convention de {slug} est déjà signée (le {kept['signee_le']}) et "
                       f"archivée sous {out / documents.ARCHIVE}{again} ; une modification "
                       "passe par un avenant")
+    verification = None
+    if signed_pdf is not None:
+        verification = _verify(path, checked, out, signed_pdf, trust)
+        if day is not None and day != verification.day:
+            raise QPError(f"--date {day:%Y-%m-%d} ne s'accorde pas avec {signed_pdf}, dont la "
+                          f"dernière signature date du {verification.day:%d/%m/%Y} (heure de "
+                          "Paris) : rien n'a été changé")
+        day = verification.day
     if isinstance(recorded, dt.date) and recorded != day:
         raise QPError(f"{path} dit déjà la convention signée le {recorded:%d/%m/%Y} : qp sign "
                       "ne change pas une date de signature (pour archiver la convention "
@@ -83,8 +96,9 @@ def sign(path: Path, day: dt.date, out: Path, *, today: dt.date, wait: float = 6
             raise QPError(f"{path} a été modifié pendant la signature : rien n'a été signé ; "
                           "relancez la commande") from None
         try:
-            archived = documents.archive(out, slug, day, document, blocks,
-                                         signed.territory.labellisation)
+            archived = documents.archive(
+                out, slug, day, document, blocks, signed.territory.labellisation,
+                *((verification.data, verification.record()) if verification else ()))
         except BaseException as exc:  # nothing signed: the file as it was
             with contextlib.suppress(OSError):
                 write_atomic(target, original)
@@ -93,4 +107,22 @@ def sign(path: Path, day: dt.date, out: Path, *, today: dt.date, wait: float = 6
                 raise QPError(f"archive impossible sous {out / documents.ARCHIVE} ({why}) : "
                               f"rien n'a été signé, {path} est inchangé") from None
             raise
-    return Signed(archived, path)
+    return Signed(archived, path, verification)
+
+
+def _verify(path: Path, checked, out: Path, signed_pdf: Path,
+            trust: Path | None) -> pdf_signatures.Verification:
+    """The signed PDF of the convention verified: the fingerprints of the PDFs qp wrote
+    for it, and its text as it is now or once signed on the day of its last signature."""
+    slug = path.stem
+
+    def texts(when: dt.date) -> list[list[str]]:
+        now = documents.convention_text(render_blocks(checked.territory, CONVENTION))
+        edited = edit_file(path, {("statut",): "signee", ("signature", "date"): when.isoformat()})
+        then = check_file(path, edited.lstrip("\ufeff").replace("\r\n", "\n"))
+        return [now] + ([documents.convention_text(render_blocks(then.territory, CONVENTION))]
+                        if not then.errors else [])
+
+    return pdf_signatures.verify_signed_pdf(
+        signed_pdf, pdf.fingerprints(out).get(f"{slug}.pdf", []), texts,
+        pdf_signatures.signatories_of(checked.territory), f"la convention de {slug}", trust)
