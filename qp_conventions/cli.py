@@ -63,11 +63,21 @@ def validate(
     territories: Path = TERRITORIES,
     strict: bool = typer.Option(False, "--strict", show_default=False,
                                 help="Traite les faits « à compléter » comme des erreurs."),
+    out: Path = typer.Option(Path("out"), "--out", "-o", metavar="DOSSIER", show_default=False,
+                             readable=False,
+                             help="Dossier des documents (par défaut : out), où les PDF "
+                                  "signés archivés sont vérifiés."),
 ) -> None:
     """Vérifie les fichiers de territoire et signale chaque problème (fichier:ligne:colonne)."""
     from . import core
 
     checked = core.validate(core.find(targets or [str(territories)], territories))
+    if (out / "signees").is_dir():  # (documents.ARCHIVE: imported only when there is one)
+        from .documents import signed_pdf_problems
+
+        for result in checked:
+            if result.territory is not None:
+                result.problems += signed_pdf_problems(result.path, out)
     for result in checked:
         for problem in result.problems:
             _print_problem(problem)

@@ -63,6 +63,10 @@ def sign(path: Path, day: dt.date | None, out: Path, *, today: dt.date, wait: fl
                           f"dernière signature date du {verification.day:%d/%m/%Y} (heure de "
                           "Paris) : rien n'a été changé")
         day = verification.day
+    if isinstance(recorded, dt.date) and recorded != day and verification is not None:
+        raise QPError(f"{path} dit déjà la convention signée le {recorded:%d/%m/%Y}, mais la "
+                      f"dernière signature de {signed_pdf} date du {day:%d/%m/%Y} : qp sign "
+                      "ne change pas une date de signature ; rien n'a été changé")
     if isinstance(recorded, dt.date) and recorded != day:
         raise QPError(f"{path} dit déjà la convention signée le {recorded:%d/%m/%Y} : qp sign "
                       "ne change pas une date de signature (pour archiver la convention "
