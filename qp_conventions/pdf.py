@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .docx import CELL_MARGIN, SIGNATURE_MARK, SIGNATURE_SPACE
 from .errors import QPError, describe_os_error
-from .output import PDF_WORK_PREFIX, write_atomic
+from .output import PDF_FINGERPRINTS as FINGERPRINTS, PDF_WORK_PREFIX, write_atomic
 
 # writer_pdf_Export's options (LibreOffice 7.4 or newer): SelectPdfVersion 2 is PDF/A-2b;
 # ExportBookmarksToPDFDestination turns the signature marks into named destinations.
@@ -35,7 +35,6 @@ EXPORT_FILTER = "pdf:writer_pdf_Export:" + json.dumps(
     {name: {"type": kind, "value": value} for name, (kind, value) in EXPORT_OPTIONS.items()},
     separators=(",", ":"))
 FIELD_PREFIX = "Signature — "
-FINGERPRINTS = ".qp-pdf.json"  # in out/: the fingerprints of the PDFs qp wrote
 KEPT_FINGERPRINTS = 20  # per PDF: a parapheur may have been sent any recent one
 
 INSTALL_HINT = (
@@ -206,11 +205,11 @@ def signature_spaces(data: bytes) -> list[tuple[int, tuple[float, float, float, 
                 dest = dests[key]
                 page = document.pages.index(dest[0])
                 marks[int(key[len(SIGNATURE_MARK) + 1:])] = (page, float(dest[2]), float(dest[3]))
-        if not marks:
-            return []
+        if sorted(marks) != list(range(1, len(marks) + 1)):
+            return []  # (none, or not the block qp wrote: said by the caller)
         spaces = []
         margin = CELL_MARGIN / 20
-        page_width = float(document.pages[marks[1][0]].mediabox[2]) if 1 in marks else 0
+        page_width = float(document.pages[marks[1][0]].mediabox[2])
         for number in range(1, len(marks) + 1):
             page, left, top = marks[number]
             # the block spans the text's width, between margins as wide on both sides

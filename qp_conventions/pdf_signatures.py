@@ -76,13 +76,15 @@ def read_pdf(path: Path) -> bytes:
     return data
 
 
-def verify_signed_pdf(path: Path, written: list[dict], act_texts: Callable[[dt.date], list[list[str]]],
+def verify_signed_pdf(path: Path, written: list[dict],
+                      act_texts: Callable[[dt.date], tuple[list[str], list[str] | None]],
                       signatories: list[Signatory], what: str,
                       trust: Path | None = None) -> Verification:
     """Verify the signed PDF at `path`, or refuse it (QPError) saying why. `written`: the
     fingerprints ({sha256, octets}) of the PDFs qp wrote for the act; `act_texts(day)`:
-    the texts the act may have (line by line) if signed on `day`; `what`: the act, as the
-    messages name it (« la convention de toulouse »)."""
+    the act's text (line by line) as it is now, and as it will be once signed on `day`
+    (None if it cannot be); `what`: the act, as the messages name it (« la convention de
+    toulouse »)."""
     data = read_pdf(path)
     statuses = _signatures(path, data, trust)
     problems = []
@@ -100,8 +102,9 @@ def verify_signed_pdf(path: Path, written: list[dict], act_texts: Callable[[dt.d
         raise QPError(f"{path} refusé : " + " ; ".join(problems))
     times = [_signed_at(status) for _, status in statuses]
     day = max(times).date()
-    origin = _origin(data, written, lambda: act_texts(day), path, what)
+    origin, differences = _origin(data, written, act_texts(day), path, what)
     signers, warnings = _match(path, statuses, times, signatories)
+    warnings += differences
     if trust is not None:
         untrusted = [s.name for s, (_, status) in zip(signers, statuses) if not status.trusted]
         if untrusted:
@@ -194,7 +197,7 @@ def _signed_at(status) -> dt.datetime:
     when = status.timestamp_validity.timestamp if status.timestamp_validity else \
         status.signer_reported_dt
     if when is None:
-        raise QPError("une signature ne dit pas sa date : indiquez-la avec --date")
+        raise QPError("une signature du PDF ne dit pas quand elle a été faite : PDF refusé")
     return when.astimezone(PARIS)
 
 
@@ -203,20 +206,31 @@ def _common_name(certificate) -> str:
     return subject.get("common_name") or certificate.subject.human_friendly
 
 
-def _origin(data: bytes, written: list[dict], texts: Callable[[], list[list[str]]],
-            path: Path, what: str) -> str:
-    """How the signed content is the act: BY_BYTES or BY_TEXT, else refused."""
-    for fingerprint in reversed(written):  # (the latest first)
-        size = fingerprint["octets"]
-        if len(data) > size and hashlib.sha256(data[:size]).hexdigest() == fingerprint["sha256"]:
-            return BY_BYTES
+def _origin(data: bytes, written: list[dict], texts: tuple[list[str], list[str] | None],
+            path: Path, what: str) -> tuple[str, list[str]]:
+    """How the signed content is the act (BY_BYTES or BY_TEXT), and what to warn of;
+    refused if it is not. `texts`: the act's text as the territory file says it now, and
+    as it will say once signed (None if it cannot be). The text is read in both cases: a
+    PDF qp wrote may be of an earlier version of the act."""
+    by_bytes = any(len(data) > f["octets"]
+                   and hashlib.sha256(data[:f["octets"]]).hexdigest() == f["sha256"]
+                   for f in written)
     pages = _page_texts(data)
-    for text in texts():
-        if _same_text(text, pages):
-            return BY_TEXT
-    raise QPError(f"{path} n'est pas {what} : ce n'est aucun des PDF que qp a écrits pour "
-                  "elle, et son texte n'est pas le sien (un autre acte, un autre territoire, "
-                  "ou un texte modifié)")
+    now, then = texts
+    if then is not None and _same_text(then, pages):
+        return (BY_BYTES if by_bytes else BY_TEXT), []
+    if not _same_text(now, pages):
+        if by_bytes:
+            raise QPError(f"{path} est un PDF que qp a écrit pour {what}, mais d'une version "
+                          "antérieure : son texte n'est plus celui du fichier du territoire ; "
+                          "rien n'a été changé")
+        raise QPError(f"{path} n'est pas {what} : ce n'est aucun des PDF que qp a écrits pour "
+                      "elle, et son texte n'est pas le sien (un autre acte, un autre "
+                      "territoire, ou un texte modifié)")
+    warnings = [f"le PDF signé dit « {old} », le document archivé dira « {new} » (la date de "
+                "la dernière signature)"
+                for old, new in zip(now, then or []) if old != new]
+    return (BY_BYTES if by_bytes else BY_TEXT), warnings
 
 
 def _bare(text: str) -> str:

@@ -120,12 +120,12 @@ def _verify(path: Path, checked, out: Path, signed_pdf: Path,
     for it, and its text as it is now or once signed on the day of its last signature."""
     slug = path.stem
 
-    def texts(when: dt.date) -> list[list[str]]:
+    def texts(when: dt.date) -> tuple[list[str], list[str] | None]:
         now = documents.convention_text(render_blocks(checked.territory, CONVENTION))
         edited = edit_file(path, {("statut",): "signee", ("signature", "date"): when.isoformat()})
         then = check_file(path, edited.lstrip("\ufeff").replace("\r\n", "\n"))
-        return [now] + ([documents.convention_text(render_blocks(then.territory, CONVENTION))]
-                        if not then.errors else [])
+        return now, (None if then.errors else
+                     documents.convention_text(render_blocks(then.territory, CONVENTION)))
 
     return pdf_signatures.verify_signed_pdf(
         signed_pdf, pdf.fingerprints(out).get(f"{slug}.pdf", []), texts,

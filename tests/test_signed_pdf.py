@@ -20,6 +20,8 @@ import pytest
 from conftest import ROOT, checkout_env
 from test_pdf import HAVE_TOOLS
 
+from qp_conventions.french import date_long
+
 pytestmark = pytest.mark.skipif(not HAVE_TOOLS, reason="LibreOffice (soffice) ou pdftotext absent")
 
 INTERCO = "La Communauté d'agglomération du Val-Fictif"
@@ -142,11 +144,15 @@ def test_a_pdf_signed_by_both_signatories_is_recorded_and_archived(work, certifi
     assert lines[2].startswith(f"  Etat : signé par Dominique Modèle le {day:%d/%m/%Y} à ")
     assert lines[3] == "  contenu : identique, octet pour octet, au PDF écrit par qp"
     assert lines[4] == "  chaîne de certificats non vérifiée"
-    assert lines[5] == (f"val-fictif : convention signée le {day:%d/%m/%Y} ; "
+    # the draft's planned date, which the PDF carries, is not the day it was signed
+    assert lines[5] == ("  avertissement : le PDF signé dit « A Val-Fictif, le 15 octobre "
+                        "2021 », le document archivé dira « A Val-Fictif, le "
+                        f"{date_long(day)} » (la date de la dernière signature)")
+    assert lines[6] == (f"val-fictif : convention signée le {day:%d/%m/%Y} ; "
                         "territories/val-fictif.yaml mis à jour (statut: signee, "
                         "signature.date), document signé archivé sous "
                         "out/signees/val-fictif.docx")
-    assert "avertissement" not in result.out
+    assert len([line for line in lines if "avertissement" in line]) == 1
     assert (work / "out" / "signees" / "val-fictif.pdf").read_bytes() == signed
     territory = (work / "territories" / "val-fictif.yaml").read_text("utf-8")
     assert "statut: signee" in territory and f"date: {day.isoformat()}" in territory
@@ -292,6 +298,24 @@ def test_a_pdf_that_does_not_verify_is_refused_and_nothing_changes(work, certifi
         assert result.err.strip() == f"erreur : {message}"
     assert "Traceback" not in result.err
     assert (work / "territories" / "val-fictif.yaml").read_bytes() == before
+    assert not (work / "out" / "signees").exists()
+
+
+def test_a_pdf_qp_wrote_for_an_earlier_version_of_the_convention_is_refused(
+        work, certificates, qp):
+    (work / "signe.pdf").write_bytes(
+        sign((work / "out" / "val-fictif.pdf").read_bytes(), certificates, BOTH))
+    territory = work / "territories" / "val-fictif.yaml"
+    changed = territory.read_text("utf-8").replace("chef_de_file: bpifrance",
+                                                   "chef_de_file: anct")
+    territory.write_text(changed, encoding="utf-8")
+    result = qp("sign", "val-fictif", "--pdf", "signe.pdf")
+    assert result.code == 1
+    assert result.err.strip() == (
+        "erreur : signe.pdf est un PDF que qp a écrit pour la convention de val-fictif, mais "
+        "d'une version antérieure : son texte n'est plus celui du fichier du territoire ; "
+        "rien n'a été changé")
+    assert territory.read_text("utf-8") == changed
     assert not (work / "out" / "signees").exists()
 
 
