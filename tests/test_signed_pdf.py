@@ -319,6 +319,22 @@ def test_a_pdf_qp_wrote_for_an_earlier_version_of_the_convention_is_refused(
     assert not (work / "out" / "signees").exists()
 
 
+def test_a_convention_the_file_says_signed_on_another_day_is_refused(work, certificates, qp):
+    (work / "signe.pdf").write_bytes(
+        sign((work / "out" / "val-fictif.pdf").read_bytes(), certificates, BOTH))
+    territory = work / "territories" / "val-fictif.yaml"
+    territory.write_text("statut: signee\n" + territory.read_text("utf-8"), encoding="utf-8")
+    before = territory.read_bytes()
+    result = qp("sign", "val-fictif", "--pdf", "signe.pdf")
+    assert result.code == 1
+    assert result.err.strip() == (
+        "erreur : territories/val-fictif.yaml dit déjà la convention signée le 15/10/2021, "
+        f"mais la dernière signature de signe.pdf date du {paris_today():%d/%m/%Y} : qp sign "
+        "ne change pas une date de signature ; rien n'a été changé")
+    assert territory.read_bytes() == before
+    assert not (work / "out" / "signees").exists()
+
+
 def test_a_date_that_is_not_the_last_signatures_is_refused(work, certificates, qp):
     (work / "signe.pdf").write_bytes(
         sign((work / "out" / "val-fictif.pdf").read_bytes(), certificates, BOTH))
