@@ -5,6 +5,7 @@ prints what it returns; `main` maps every error to its exit code (see the README
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -72,11 +73,12 @@ def validate(
     from . import core
 
     checked = core.validate(core.find(targets or [str(territories)], territories))
-    if (out / "signees").is_dir():  # (documents.ARCHIVE: imported only when there is one)
-        from .documents import signed_pdf_problems
+    for result in checked:  # an archived signed PDF (documents.py: imported only then)
+        kept = out / "signees" / f"{result.path.stem}.json"
+        with contextlib.suppress(OSError):
+            if result.territory is not None and b'"pdf_signe"' in kept.read_bytes():
+                from .documents import signed_pdf_problems
 
-        for result in checked:
-            if result.territory is not None:
                 result.problems += signed_pdf_problems(result.path, out)
     for result in checked:
         for problem in result.problems:
