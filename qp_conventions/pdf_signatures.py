@@ -106,7 +106,8 @@ def verify_signed_pdf(path: Path, written: list[dict],
     signers, warnings = _match(path, statuses, times, signatories)
     warnings += differences
     if trust is not None:
-        untrusted = [s.name for s, (_, status) in zip(signers, statuses) if not status.trusted]
+        untrusted = [_common_name(status.signing_cert) for _, status in statuses
+                     if not status.trusted]
         if untrusted:
             raise QPError(f"{path} refusé : certificat de {', '.join(untrusted)} non reconnu par "
                           f"la liste de confiance {trust} (chaîne de certificats invalide)")

@@ -179,9 +179,10 @@ def test_the_chain_is_checked_against_the_trust_list_given(work, certificates, q
 
 
 def test_a_signer_certified_by_an_authority_not_trusted_is_refused(work, certificates, qp):
+    # (the State signs first: the refusal names the signer, whatever the order)
     (work / "signe.pdf").write_bytes(sign((work / "out" / "val-fictif.pdf").read_bytes(),
-                                          certificates, [("inconnue-Exemple", FIELDS[0]),
-                                                         ("test-Modèle", FIELDS[1])]))
+                                          certificates, [("test-Modèle", FIELDS[1]),
+                                                         ("inconnue-Exemple", FIELDS[0])]))
     before = (work / "territories" / "val-fictif.yaml").read_bytes()
     result = qp("sign", "val-fictif", "--pdf", "signe.pdf", "--confiance",
                 certificates / "test.pem")
