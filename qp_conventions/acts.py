@@ -285,10 +285,12 @@ def archived_avenants(out: Path, slug: str) -> list[int]:
 
 
 def archive(out: Path, slug: str, act: Act, signed_on: dt.date, labellisation: dt.date,
-            people: People, papers: list[tuple[str, bytes, list[Block]]]) -> Path:
-    """Keep a signed act: its documents, then the record of their text (written last: an
-    archive without its record is unfinished, and finished by the same documents). Never
-    replaces an archive."""
+            people: People, papers: list[tuple[str, bytes, list[Block]]],
+            signed_pdf: bytes | None = None, pdf_record: dict | None = None) -> Path:
+    """Keep a signed act: its documents (and the PDF that came back signed, byte for
+    byte, with what its verification found: `pdf_record`), then the record of their text
+    (written last: an archive without its record is unfinished, and finished by the same
+    documents). Never replaces an archive."""
     from .output import write_atomic
 
     folder = out / ARCHIVE
@@ -299,7 +301,10 @@ def archive(out: Path, slug: str, act: Act, signed_on: dt.date, labellisation: d
     kept_path = record_path(out, slug, act)
     if kept_path.exists():
         raise QPError(f"{kept_path} existe déjà : {act.label} de {slug} est déjà archivé(e)")
-    for name, data, _ in papers:
+    files = [(name, data) for name, data, _ in papers]
+    if signed_pdf is not None:
+        files.append((f"{slug}{act.suffix}.pdf", signed_pdf))
+    for name, data in files:
         target = folder / name
         if target.exists() and target.read_bytes() != data:
             raise QPError(f"{target} existe déjà, sans son enregistrement {kept_path.name}, et "
@@ -315,9 +320,11 @@ def archive(out: Path, slug: str, act: Act, signed_on: dt.date, labellisation: d
     kept = {"territoire": slug, "acte": act.name, "signee_le": f"{signed_on:%d/%m/%Y}",
             "labellisation": f"{labellisation}", "signataires": people_record(people),
             "documents": documents}
+    if pdf_record is not None:
+        kept["pdf_signe"] = pdf_record
     written = []
     try:
-        for name, data, _ in papers:
+        for name, data in files:
             target = folder / name
             if not target.exists():
                 written.append(target)
@@ -441,6 +448,41 @@ def orphans(path: Path, territory: Territory, out: Path) -> list[Problem]:
                     f"l'avenant n° {number} est signé et archivé sous {out / ARCHIVE}, mais le "
                     "fichier ne l'a plus : remettez-le dans la rubrique avenants")
             for number in archived_avenants(out, path.stem) if number not in have]
+
+
+def signed_pdf_problems(path: Path, out: Path) -> list[Problem]:
+    """An error for each signed PDF archived for the territory file `path` that is no
+    longer the one verified when its act was signed (changed or gone). Reads only the
+    records (`qp validate` calls it without rendering anything)."""
+    problems = []
+    folder = out / ARCHIVE
+    with contextlib.suppress(OSError):
+        for kept_path in sorted(folder.glob(f"{path.stem}*.json")):
+            suffix = kept_path.name[len(path.stem):-len(".json")]
+            if suffix and not (suffix == ".feuille-de-route" or (
+                    suffix.startswith(".avenant-") and suffix[9:].isdigit())):
+                continue  # (another territory's, whose name starts like this one's)
+            try:
+                kept = json.loads(kept_path.read_text("utf-8"))
+            except (OSError, ValueError):
+                continue  # (said by the check of the signed text)
+            pdf = kept.get("pdf_signe") if isinstance(kept, dict) else None
+            if not isinstance(pdf, dict) or not isinstance(pdf.get("sha256"), str):
+                continue
+            archived = folder / f"{path.stem}{suffix}.pdf"
+            try:
+                same = hashlib.sha256(archived.read_bytes()).hexdigest() == pdf["sha256"]
+                why = "a été modifié depuis son archivage : ses signatures ne le couvrent plus"
+            except OSError as exc:
+                same, why = False, f"est illisible ({describe_os_error(exc)})"
+            if not same:
+                label = {"": "de la convention", ".feuille-de-route": "de la feuille de route"}.get(
+                    suffix, f"de l'avenant n° {suffix[9:]}")
+                problems.append(Problem(
+                    path, None, None, "statut",
+                    f"le PDF signé {label}, archivé sous {archived}, {why} ; reprenez-le de "
+                    "l'historique (git) ou de la copie du parapheur"))
+    return problems
 
 
 def is_signed_act_problem(problem: Problem) -> bool:

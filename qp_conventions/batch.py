@@ -357,7 +357,9 @@ def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False
     if pdf and documents_in_place(outcomes):
         with locked(out, wait, on_wait_once):
             try:
-                batch.pdfs = pdf_copies.convert(documents_in_place(outcomes), out)
+                batch.pdfs = pdf_copies.convert(
+                    documents_in_place(outcomes), out,
+                    {d.name: list(d.signatories) for b in built_all for d in b.documents or []})
             except QPError as exc:
                 batch.pdf_error = str(exc)
     return batch

@@ -5,6 +5,7 @@ prints what it returns; `main` maps every error to its exit code (see the README
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -63,11 +64,20 @@ def validate(
     territories: Path = TERRITORIES,
     strict: bool = typer.Option(False, "--strict", show_default=False,
                                 help="Traite les faits « à compléter » comme des erreurs."),
+    out: Path = typer.Option(Path("out"), "--out", "-o", metavar="DOSSIER", show_default=False,
+                             readable=False,
+                             help="Dossier des documents (par défaut : out), où les PDF "
+                                  "signés archivés sont vérifiés."),
 ) -> None:
     """Vérifie les fichiers de territoire et signale chaque problème (fichier:ligne:colonne)."""
     from . import core
 
     checked = core.validate(core.find(targets or [str(territories)], territories))
+    from .acts import signed_pdf_problems
+
+    for result in checked:  # an archived signed PDF that no longer verifies
+        if result.territory is not None:
+            result.problems += signed_pdf_problems(result.path, out)
     for result in checked:
         for problem in result.problems:
             _print_problem(problem)
@@ -198,8 +208,19 @@ def sign(
     act: str = typer.Argument("convention", metavar="ACTE", show_default=False,
                               help="l'acte signé : convention (par défaut), feuille-de-route "
                                    "ou avenant-N (avenant-1, avenant-2…)"),
-    date: str = typer.Option(..., "--date", metavar="AAAA-MM-JJ", show_default=False,
-                             help="Date de la signature."),
+    date: Optional[str] = typer.Option(None, "--date", metavar="AAAA-MM-JJ",
+                                       show_default=False,
+                                       help="Date de la signature (avec --pdf : facultative, "
+                                            "celle de la dernière signature du PDF)."),
+    signed_pdf: Optional[Path] = typer.Option(None, "--pdf", metavar="SIGNÉ.pdf",
+                                              show_default=False,
+                                              help="Le PDF revenu signé du parapheur : vérifié, "
+                                                   "puis archivé."),
+    trust: Optional[Path] = typer.Option(None, "--confiance", metavar="FICHIER.pem",
+                                         show_default=False,
+                                         help="Avec --pdf : certificats (PEM) des autorités de "
+                                              "confiance, pour vérifier la chaîne des "
+                                              "certificats des signataires."),
     territories: Path = TERRITORIES,
     out: Path = typer.Option(Path("out"), "--out", "-o", metavar="DOSSIER", show_default=False,
                              readable=False,
@@ -216,11 +237,17 @@ def sign(
 
     from . import batch, core, signing
 
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+    if date is None and signed_pdf is None:
+        raise UsageError("indiquez la date de la signature (--date AAAA-MM-JJ) ou le PDF "
+                         "signé (--pdf SIGNÉ.pdf)")
+    if trust is not None and signed_pdf is None:
+        raise UsageError("--confiance vérifie les certificats d'un PDF signé : ajoutez --pdf")
+    day = None
+    if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
         raise UsageError(f"--date « {date} » : écrivez la date AAAA-MM-JJ, par exemple "
                          "2021-09-22")
     try:
-        day = dt.date.fromisoformat(date)
+        day = dt.date.fromisoformat(date) if date is not None else None
     except ValueError:
         raise UsageError(f"--date « {date} » : cette date n'existe pas") from None
     if wait < 0:
@@ -230,7 +257,8 @@ def sign(
         signed = signing.sign(
             path, day, out, act_name=act, today=dt.date.today(), wait=wait,
             on_wait=lambda: say(f"un autre « qp » écrit dans {out} : attente de sa fin "
-                                f"({wait} s au plus)…", err=True))
+                                f"({wait} s au plus)…", err=True),
+            signed_pdf=signed_pdf, trust=trust)
     except InvalidTerritory as exc:
         for problem in exc.problems:
             _print_problem(problem)
@@ -238,6 +266,9 @@ def sign(
                 "feuille-de-route": "la feuille de route ne peut être signée"}.get(
             act, f"l'avenant n° {act.removeprefix('avenant-')} ne peut être signé")
         raise QPError(f"{path.stem} : {what} en l'état, rien n'a été changé") from None
+    if signed.verification is not None:
+        _say_verification(signed.verification, signed_pdf)
+        day = signed.verification.day
     where = field_path(signed.act.loc)
     recorded = "statut: signee, " if signed.act.kind == "convention" else ""
     names = signing.signer_names(signed.people)
@@ -247,6 +278,26 @@ def sign(
     result = batch.generate([path], out, on_outcome=lambda o: say(f"{o.status} : {o.target}"))
     if _report_generate(result.outcomes):
         raise typer.Exit(1)
+
+
+def _say_verification(verification, pdf: Path) -> None:
+    """What the signed PDF's verification found, in a few lines."""
+    import datetime as dt
+
+    from .pdf_signatures import BY_BYTES
+
+    say(f"{pdf} : {len(verification.signers)} signature(s) intacte(s) et valide(s)")
+    for signer in verification.signers:
+        when = dt.datetime.fromisoformat(signer.signed_at)
+        say(f"  {signer.party} : signé par {signer.name} le {when:%d/%m/%Y à %H:%M} "
+            f"(certificat émis par {signer.issuer})")
+    say("  contenu : " + ("identique, octet pour octet, au PDF écrit par qp"
+                          if verification.origin == BY_BYTES else
+                          "PDF réécrit par le parapheur, au texte identique à celui de la "
+                          "convention"))
+    say(f"  {verification.chain}")
+    for warning in verification.warnings:
+        say((f"  avertissement : {warning}", "yellow"))
 
 
 @app.command("import-operations", cls=FrenchCommand, options_metavar="[OPTIONS]")

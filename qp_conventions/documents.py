@@ -23,6 +23,7 @@ from .acts import Act, Paper
 from .blocks import Block
 from .docx import write_docx
 from .errors import Problem
+from .french import capfirst
 from .loader import NAME
 from .render import AVENANT, CONVENTION, ROADMAP, render_blocks, templates_dir
 from .validate import Checked
@@ -46,6 +47,14 @@ def territory_of(name: str, roadmap: bool) -> str | None:
 class Document:
     name: str  # in out/
     data: bytes
+    signatories: tuple[str, ...] = ()  # the parties of its signature block, in its order
+
+
+def signatories(territory) -> tuple[str, ...]:
+    """The parties who sign a territory's documents, as their signature fields name them
+    (« Toulouse Métropole », « Etat »), in the order of the signature block."""
+    return tuple(capfirst(territory.intercommunalite.nom) if party == "intercommunalite"
+                 else "Etat" for party in territory.signature.ordre)
 
 
 def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], list[Problem]]:
@@ -56,7 +65,9 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
     territory = checked.territory
     path = checked.path
     documents: list[Document] = []
-    problems: list[Problem] = acts.orphans(path, territory, out)
+    problems: list[Problem] = [*acts.orphans(path, territory, out),
+                               *acts.signed_pdf_problems(path, out)]
+    parties = signatories(territory)
     for act in acts.of(territory):
         wanted = roadmap or act.kind != acts.ROADMAP or act.signed
         if not wanted and not act.signed and acts.record(out, path.stem, act) is None:
@@ -70,7 +81,7 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
         for paper in act.papers:
             name = paper.file(path.stem)
             data = frozen.kept.get(name) or paper_document(checked, act, paper, rendered[name])
-            documents.append(Document(name, data))
+            documents.append(Document(name, data, parties))
     return documents, problems
 
 

@@ -38,6 +38,9 @@ IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships
 
 TWIPS_PER_CHAR = 5.2 * 20  # a generous average character of 9 pt Arial
 SIGNATURE_SPACE = 1985  # twips: 3.5 cm left blank for a handwritten signature and a stamp
+# The bookmark in each signatory's space (« qpsignature1 »… in the block's column order):
+# LibreOffice exports it as a named destination, where pdf.py finds that space in the PDF.
+SIGNATURE_MARK = "qpsignature"
 HEADER_SHADING = "D9D9D9"  # light grey behind the header row of a table
 CELL_MARGIN = 108  # twips: a table cell's default left and right margins
 LOGO_HEIGHT = 720_000  # EMU: logos 2 cm high (narrower if their row would overflow)
@@ -170,7 +173,7 @@ def _runs(runs: Line) -> str:
 
 
 def _paragraph(style: str, runs: Line, *, align: str = "", page_break_before: bool | None = None,
-               keep_next: bool = False) -> str:
+               keep_next: bool = False, mark: str = "") -> str:
     properties = f"<w:pStyle w:val={_quoted(style)}/>"
     if keep_next:  # on the same page as the next paragraph (the signature page)
         properties += "<w:keepNext/>"
@@ -178,7 +181,11 @@ def _paragraph(style: str, runs: Line, *, align: str = "", page_break_before: bo
         properties += '<w:pageBreakBefore w:val="0"/>'
     if align:
         properties += f'<w:jc w:val="{align}"/>'
-    return f"<w:p><w:pPr>{properties}</w:pPr>{_runs(runs)}</w:p>"
+    if mark:  # (a document's only bookmarks: numbered by their column)
+        number = mark[len(SIGNATURE_MARK):]
+        mark = (f'<w:bookmarkStart w:id="{number}" w:name="{mark}"/>'
+                f'<w:bookmarkEnd w:id="{number}"/>')
+    return f"<w:p><w:pPr>{properties}</w:pPr>{mark}{_runs(runs)}</w:p>"
 
 
 # --- tables -------------------------------------------------------------------------
@@ -249,10 +256,11 @@ def _table(block: Block, ref: Reference, width: int) -> str:
             + _paragraph(ref.styles["paragraph"], []))  # breathing space after a table
 
 
-def _signatures(block: Block, ref: Reference, width: int) -> str:
+def _signatures(block: Block, ref: Reference, width: int, marked: bool) -> str:
     """The parties side by side in a borderless table, one row per line so that the
     names and titles of both columns stay level; a tall empty row for the signatures.
-    Every row but the last is kept with the next: the block never splits across pages."""
+    Every row but the last is kept with the next: the block never splits across pages.
+    `marked`: the document's first block, whose spaces carry the signature marks."""
     count = len(block.columns)
     column = width // count
     height = max(len(c) for c in block.columns)
@@ -261,8 +269,10 @@ def _signatures(block: Block, ref: Reference, width: int) -> str:
         lines = [c[r] if r < len(c) else [] for c in block.columns]
         space = f'<w:trHeight w:val="{SIGNATURE_SPACE}"/>' if None in lines else ""
         cells = "".join(_cell(column, _paragraph(ref.styles["signature"], line or [],
-                                                 keep_next=r < height - 1))
-                        for line in lines)
+                                                 keep_next=r < height - 1,
+                                                 mark=f"{SIGNATURE_MARK}{c + 1}"
+                                                 if line is None and marked else ""))
+                        for c, line in enumerate(lines))
         rows.append(f"<w:tr><w:trPr><w:cantSplit/>{space}</w:trPr>{cells}</w:tr>")
     # no table style: the document's default table style has no borders
     return (_table_start([column] * count, None) + "".join(rows) + "</w:tbl>"
@@ -351,6 +361,7 @@ def document_xml(blocks: list[Block], ref: Reference, logos: list[Image] = (),
     landscape = False
     first_of_section = False
     keeping = False  # inside « ::: ensemble »: each paragraph stays with the next
+    signature_blocks = 0
     for index, block in enumerate(blocks):
         width = (ref.page_height if landscape else ref.page_width) - ref.margins
         if block.kind in ("keep_start", "keep_end"):
@@ -367,7 +378,8 @@ def document_xml(blocks: list[Block], ref: Reference, logos: list[Image] = (),
         if block.kind == "table":
             body.append(_table(block, ref, width))
         elif block.kind == "signatures":
-            body.append(_signatures(block, ref, width))
+            body.append(_signatures(block, ref, width, marked=not signature_blocks))
+            signature_blocks += 1
         else:
             body.append(_paragraph(ref.styles[block.kind], block.runs, keep_next=keeping,
                                    page_break_before=False if first_of_section else None))

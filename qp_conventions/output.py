@@ -27,6 +27,7 @@ from filelock import FileLock, Timeout
 from .errors import QPError, describe_os_error
 
 MANIFEST = ".qp-manifest.json"
+PDF_FINGERPRINTS = ".qp-pdf.json"  # the fingerprints of the PDFs qp wrote (see pdf.py)
 MAX_MANIFEST_BYTES = 10 * 1024 * 1024  # a manifest of thousands of documents is 0.2 MB
 LOCK = ".qp-lock"
 PDF_WORK_PREFIX = ".qp-pdf-"  # LibreOffice's working folder (see pdf.py)
@@ -175,7 +176,8 @@ def locked(out: Path, wait: float, on_wait: Callable[[], None]) -> Iterator[None
 def remove_leftovers(folder: Path) -> None:
     """Temporary files left by a killed run (never a finished output). Called with the
     folder's lock held, so none of them belongs to a running qp."""
-    for pattern in (".*.docx.*.tmp", ".*.pdf.*.tmp", f".{MANIFEST}.*.tmp"):
+    for pattern in (".*.docx.*.tmp", ".*.pdf.*.tmp", f".{MANIFEST}.*.tmp",
+                    f".{PDF_FINGERPRINTS}.*.tmp"):
         for leftover in folder.glob(pattern):  # only what write_atomic names
             with contextlib.suppress(OSError):
                 leftover.unlink()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from . import acts, documents
+from . import acts, documents, pdf, pdf_signatures
 from .errors import ERROR, InvalidTerritory, Problem, QPError, describe_os_error, field_path
 from .output import ChangedMeanwhile, locked, prepare_folder, rewrite, write_atomic
 from .validate import ROADMAP_PARTS, check_file
@@ -30,15 +30,19 @@ class Signed:
     archive: Path
     territory_file: Path
     people: acts.People
+    verification: pdf_signatures.Verification | None = None  # of the signed PDF, if given
 
 
-def sign(path: Path, day: dt.date, out: Path, *, act_name: str = "convention",
-         today: dt.date, wait: float = 60,
-         on_wait: Callable[[], None] = lambda: None) -> Signed:
+def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convention",
+         today: dt.date, wait: float = 60, on_wait: Callable[[], None] = lambda: None,
+         signed_pdf: Path | None = None, trust: Path | None = None) -> Signed:
     """Sign the act `act_name` of the territory file `path` on `day`. Refused, with what
     is wrong, if the file has errors, if a fact the act prints is still to complete, if
     the date is impossible or is not the one the file already records, or if the act is
-    already archived."""
+    already archived. With `signed_pdf`, the PDF that came back signed is verified first
+    (pdf_signatures.py), dates the signature (`day`, if given, must agree), and is
+    archived with what its verification found (`trust`: the PEM certificates the chain
+    is checked against)."""
     slug = path.stem
     checked = check_file(path)
     if checked.errors:
@@ -54,6 +58,18 @@ def sign(path: Path, day: dt.date, out: Path, *, act_name: str = "convention",
                       f" (le {kept['signee_le']}) et archivé{'' if act.kind == acts.AVENANT else 'e'}"
                       f" sous {out / acts.ARCHIVE}{again} ; une modification passe par un "
                       "avenant")
+    verification = None
+    if signed_pdf is not None:
+        verification = _verify(path, checked, out, act, signed_pdf, trust)
+        if day is not None and day != verification.day:
+            raise QPError(f"--date {day:%Y-%m-%d} ne s'accorde pas avec {signed_pdf}, dont la "
+                          f"dernière signature date du {verification.day:%d/%m/%Y} (heure de "
+                          "Paris) : rien n'a été changé")
+        day = verification.day
+        if isinstance(recorded, dt.date) and recorded != day:
+            raise QPError(f"{path} dit déjà {act.signed_label} le {recorded:%d/%m/%Y}, mais la "
+                          f"dernière signature de {signed_pdf} date du {day:%d/%m/%Y} : qp sign "
+                          "ne change pas une date de signature ; rien n'a été changé")
     if isinstance(recorded, dt.date) and recorded != day:
         raise QPError(f"{path} dit déjà {act.label} signé{'' if act.kind == acts.AVENANT else 'e'} "
                       f"le {recorded:%d/%m/%Y} : qp sign ne change pas une date de signature "
@@ -103,8 +119,9 @@ def sign(path: Path, day: dt.date, out: Path, *, act_name: str = "convention",
             raise QPError(f"{path} a été modifié pendant la signature : rien n'a été signé ; "
                           "relancez la commande") from None
         try:
-            archived = acts.archive(out, slug, act, day, signed.territory.labellisation,
-                                    people, papers)
+            archived = acts.archive(
+                out, slug, act, day, signed.territory.labellisation, people, papers,
+                *((verification.data, verification.record()) if verification else ()))
         except BaseException as exc:  # nothing signed: the file as it was
             with contextlib.suppress(OSError):
                 write_atomic(target, original)
@@ -113,7 +130,33 @@ def sign(path: Path, day: dt.date, out: Path, *, act_name: str = "convention",
                 raise QPError(f"archive impossible sous {out / acts.ARCHIVE} ({why}) : "
                               f"rien n'a été signé, {path} est inchangé") from None
             raise
-    return Signed(act, archived, path, people)
+    return Signed(act, archived, path, people, verification)
+
+
+def _verify(path: Path, checked, out: Path, act: acts.Act, signed_pdf: Path,
+            trust: Path | None) -> pdf_signatures.Verification:
+    """The signed PDF of an act verified: the fingerprints of the PDFs qp wrote for it,
+    and its text as it is now or once signed on the day of its last signature."""
+    slug = path.stem
+    paper = act.papers[0]
+
+    def texts(when: dt.date) -> tuple[list[str], list[str] | None]:
+        now = acts.own_text(documents.render_paper(checked, paper))
+        changes = {(*act.loc, "date"): when.isoformat()}
+        if act.kind == acts.CONVENTION:
+            changes[("statut",)] = "signee"
+        if act.recorded is None:
+            changes[(*act.loc, "signataires")] = acts.recorded_yaml(
+                acts.signatories(checked.territory, act))
+        edited = edit_file(path, changes)
+        then = check_file(path, edited.lstrip("\ufeff").replace("\r\n", "\n"))
+        return now, (None if then.errors else
+                     acts.own_text(documents.render_paper(then, paper)))
+
+    return pdf_signatures.verify_signed_pdf(
+        signed_pdf, pdf.fingerprints(out).get(f"{slug}{act.suffix}.pdf", []), texts,
+        pdf_signatures.signatories_of(checked.territory, acts.signatories(checked.territory, act)),
+        f"{act.label} de {slug}", trust)
 
 
 def signer_names(people: acts.People) -> str:

@@ -212,3 +212,119 @@ def test_the_feuille_de_route_has_its_signatures_then_its_annexes(lifecycle_pdfs
     assert "A Val-Fictif, le 10 mars 2022" in pages[0] and "Camille EXEMPLE" in pages[0]
     assert [next((t for t in ("Annexe 1 –", "Annexe 2 –", "Annexe 3 –") if t in page), None)
             for page in pages[1:4]] == ["Annexe 1 –", "Annexe 2 –", "Annexe 3 –"]
+
+
+# --- the PDF to sign and archive: PDF/A-2, tagged, in French, one field per signatory ----
+# (no veraPDF here: pikepdf reads the properties PDF/A and tagged PDF ask for)
+
+DOCUMENTS = ["toulouse", "aix-marseille-provence", "val-fictif", "prefete"]
+TITLES = {"toulouse": "Toulouse Métropole",
+          "aix-marseille-provence": "la Métropole Aix-Marseille-Provence",
+          "val-fictif": "la Communauté d'agglomération du Val-Fictif",
+          "prefete": "la Communauté d'agglomération du Val-Fictif"}
+
+
+def structure_tags(pdf) -> set[str]:
+    """The structure types of a tagged PDF's tree, with its role map applied."""
+    import pikepdf
+
+    roles = pdf.Root.StructTreeRoot.get("/RoleMap", {})
+    tags, todo = set(), [pdf.Root.StructTreeRoot.K]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, pikepdf.Array):
+            todo.extend(node)
+        elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+            tags.add(str(roles.get(node.S, node.S)))
+            if "/K" in node:
+                todo.append(node.K)
+    return tags
+
+
+def outline_titles(pdf) -> list[str]:
+    titles, todo = [], [pdf.Root.Outlines.First]
+    while todo:
+        item = todo.pop()
+        titles.append(str(item.Title))
+        todo += [item[key] for key in ("/Next", "/First") if key in item]
+    return titles
+
+
+@pytest.mark.parametrize("slug", DOCUMENTS)
+def test_the_pdf_is_pdfa_2_tagged_and_in_french(pdfs, slug):
+    import pikepdf
+
+    out, _ = pdfs
+    with pikepdf.open(out / f"{slug}.pdf") as pdf:
+        metadata = pdf.open_metadata()
+        assert metadata["pdfaid:part"] == "2" and metadata["pdfaid:conformance"] == "B"
+        title = f"Convention d'engagement Quartiers productifs – {TITLES[slug]}"
+        assert str(pdf.docinfo.Title) == title and metadata["dc:title"] == title
+        intent, = pdf.Root.OutputIntents
+        assert intent.S == "/GTS_PDFA1" and intent.DestOutputProfile.N == 3  # sRGB
+        assert pdf.Root.Lang == "fr-FR" and pdf.Root.MarkInfo.Marked
+        tags = structure_tags(pdf)
+        assert {"/Document", "/H1", "/H2", "/P", "/L", "/LI", "/Table", "/TR", "/TD"} <= tags
+        titles = outline_titles(pdf)
+        assert "Article 1. Objet de la convention" in titles
+        assert "Annexe 3 – Opérations" in titles
+        for page in pdf.pages:
+            for font in page.Resources.get("/Font", {}).values():
+                descriptor = font.get("/FontDescriptor") or font.DescendantFonts[0].FontDescriptor
+                assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def words_on(pdf: Path, page: int) -> list[tuple[float, float, float, float, str]]:
+    """The words of a page (from 0), with their box in points from the page's top left."""
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page + 1), "-l", str(page + 1),
+                           str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return [(float(a), float(b), float(c), float(d), word) for a, b, c, d, word in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+        html)]
+
+
+@pytest.mark.parametrize("slug, signers", [
+    ("toulouse", {"Toulouse Métropole": "MOUDENC", "Etat": "HAI"}),
+    ("aix-marseille-provence", {"Etat": "HAI", "La Métropole Aix-Marseille-Provence": "VASSAL"}),
+    ("val-fictif", {"La Communauté d'agglomération du Val-Fictif": "EXEMPLE",
+                    "Etat": "MODÈLE"}),
+    ("prefete", {"La Communauté d'agglomération du Val-Fictif": "EXEMPLE",
+                 "Etat": "FICTIVE"}),
+])
+def test_one_empty_signature_field_per_signatory_over_its_space(pdfs, slug, signers):
+    """Each field is on the signature page, holds no text, and has its signatory's name
+    right above it, in its column."""
+    import pikepdf
+
+    out, _ = pdfs
+    pdf_path = out / f"{slug}.pdf"
+    with pikepdf.open(pdf_path) as pdf:
+        fields = {str(f.T): f for f in pdf.Root.AcroForm.Fields}
+        assert list(fields) == [f"Signature — {party}" for party in signers]
+        height = float(pdf.pages[0].mediabox[3])
+        for party, name in signers.items():
+            field = fields[f"Signature — {party}"]
+            assert field.FT == "/Sig" and "/V" not in field  # empty
+            assert int(field.F) & 4  # printed (PDF/A)
+            page = pdf.pages.index(field.P)
+            left, bottom, right, top = (float(v) for v in field.Rect)
+            top, bottom = height - top, height - bottom  # as pdftotext counts
+            assert bottom - top > 80 and right - left > 150
+            words = words_on(pdf_path, page)
+            assert not [w for w in words if w[0] < right and w[2] > left
+                        and w[1] < bottom and w[3] > top], party
+            column = [w for w in words if w[0] < right and w[2] > left and w[3] <= top]
+            line = max(w[3] for w in column)
+            assert name in [w[4] for w in column if w[3] == line] and top - line < 20, party
+
+
+@pytest.mark.parametrize("name", ["val-signe.feuille-de-route", "val-signe.avenant-1",
+                                  "val-fictif.feuille-de-route"])
+def test_the_feuille_de_route_and_the_avenants_are_pdfa_with_their_fields(lifecycle_pdfs, name):
+    import pikepdf
+
+    with pikepdf.open(lifecycle_pdfs / f"{name}.pdf") as pdf:
+        assert pdf.open_metadata()["pdfaid:part"] == "2" and pdf.Root.Lang == "fr-FR"
+        assert "/H1" in structure_tags(pdf)
+        assert [str(f.T) for f in pdf.Root.AcroForm.Fields] == [
+            "Signature — La Communauté d'agglomération du Val-Fictif", "Signature — Etat"]
