@@ -28,7 +28,7 @@ CASES = {
     'valeur_par_defaut_vide.yaml': [
         "4:8: erreur : statut : une valeur vide ne convient pas ici : retirez la ligne pour la valeur par défaut (brouillon)",
         "5:15: erreur : labellisation : une valeur vide ne convient pas ici : retirez la ligne pour la valeur par défaut (2021-03-18)",
-        "6:12: erreur : redaction : une valeur vide ne convient pas ici : retirez la ligne pour la valeur par défaut (standard)",
+        "6:12: erreur : redaction : une valeur vide ne convient pas ici : retirez la ligne pour la valeur par défaut (modele-2026)",
     ],
     'a_completer_impossible.yaml': [
         "4:9: erreur : statut : « à compléter » ne convient pas ici : retirez la ligne pour la valeur par défaut (brouillon)",
