@@ -174,7 +174,7 @@ def contradictions(name: str, genre: Any, nombre: Any, h_initial: Any) -> list[t
         elif not starts_with_h(name) and not (word and rest[:1] in "hH"):
             found.append(("h_initial", f"h_initial ne sert qu'à un nom qui commence par un h, "
                                        f"pas à « {name} » : retirez la ligne"))
-    elif starts_with_h(name):
+    elif h_initial is None and starts_with_h(name):  # (« à compléter » is only a warning)
         found.append(("h_initial", f"le nom « {name} » commence par un h : dites s'il est "
                                    "muet (h_initial: muet, « d'Hérouville ») ou aspiré "
                                    "(h_initial: aspire, « de Hautes-Terres »)"))

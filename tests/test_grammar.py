@@ -413,6 +413,7 @@ def test_a_file_that_contradicts_its_name_is_refused(qp, tree, intercommunalite,
     "  nom: Hérouville Agglomération\n  genre: feminin\n  h_initial: muet",
     "  nom: l'Hermitage Agglomération\n  genre: feminin",
     "  nom: le Havre Métropole\n  genre: masculin",  # the article says it: no h_initial
+    "  nom: Hautes-Terres Communauté\n  genre: feminin\n  h_initial: à compléter",  # a warning
 ])
 def test_a_file_that_agrees_with_its_name_is_valid(qp, tree, intercommunalite):
     assert _validate(qp, tree, intercommunalite) == []
