@@ -16,8 +16,7 @@ from typing import Any, Iterator
 
 from pydantic import TypeAdapter, ValidationError
 
-from . import programme
-from . import french
+from . import french, programme
 from .french import euros
 from .lifecycle import add_months
 from .model import (Avenant, Axis, Date, Intercommunality, Missing, Operation, Roadmap,
