@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import os
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -82,33 +83,157 @@ def share_decimals(pairs) -> int:
                    for part, whole in pairs))
 
 
+# --- the grammar of names -------------------------------------------------------------
+# Every rule of French grammar that the variable parts of a document follow lives here:
+# templates call these functions (render.py's filters), rules.py checks with them that a
+# territory file does not contradict itself.
+
 _ARTICLE = re.compile(r"^(?:(le|la|les)\s+|(l['\u2019]))(?=\S)", re.IGNORECASE)
+_VOWELS = "aeiouyàâäéèêëîïôöûüùœæ"
 
 
-def of(name: str) -> str:
-    """The preposition « de » before a name: « de Toulouse Métropole », « du Grand
-    Narbonne », « de la Métropole… », « des … », « de l'EPT Est Ensemble »."""
+def article(name: str) -> tuple[str, str]:
+    """The article a name begins with (« le », « la », « les », « l' » as written, or
+    « »), and the rest of the name."""
     match = _ARTICLE.match(name)
     if not match:
-        return "de " + name
-    if match.group(2):
-        return "de " + match.group(2).lower() + name[match.end():]
-    article = match.group(1).lower()
-    return {"le": "du ", "les": "des ", "la": "de la "}[article] + name[match.end():]
+        return "", name
+    return (match.group(1) or match.group(2)), name[match.end():]
 
 
+def starts_with_h(name: str) -> bool:
+    """Whether a name without article begins with an h (whose elision the file says)."""
+    return article(name)[0] == "" and name[:1] in "hH" and name[:1] != ""
+
+
+def elides(word: str, h_initial: Any = None) -> bool:
+    """Whether « de », « le », « la » elide before `word`: a vowel or a y (« d'Yerres »,
+    « d'Yssingeaux »), or an h that the territory file says mute (h_initial: muet)."""
+    first = word[:1].lower()
+    if first == "h":
+        return h_initial == "muet"
+    return first != "" and first in _VOWELS
+
+
+def of(name: str, h_initial: Any = None) -> str:
+    """The preposition « de » before a name: « de Toulouse Métropole », « d'Orly-Choisy »,
+    « du Grand Narbonne », « de la Métropole… », « des … », « de l'EPT Est Ensemble »."""
+    word, rest = article(name)
+    if word.lower() == "le":
+        return "du " + rest
+    if word.lower() == "les":
+        return "des " + rest
+    if word:  # an institution's article is not part of its name: « de la Métropole »
+        return "de " + word.lower() + name[len(word):]
+    return ("d'" if elides(name, h_initial) else "de ") + name
+
+
+def at(name: str) -> tuple[str, str]:
+    """The preposition « à » before a place, and the rest of its name: « à » Marseille,
+    « au » Havre, « aux » Abymes, « à » La Rochelle (« à » never elides)."""
+    word, rest = article(name)
+    if word.lower() == "le":
+        return "au", rest
+    if word.lower() == "les":
+        return "aux", rest
+    return "à", name
+
+
+def plural(name: str, nombre: Any = None) -> bool:
+    """Whether a name is plural: as the file says (nombre: pluriel), else as its article
+    (« les … »)."""
+    if nombre in ("singulier", "pluriel"):
+        return nombre == "pluriel"
+    return article(name)[0].lower() == "les"
+
+
+def contradictions(name: str, genre: Any, nombre: Any, h_initial: Any) -> list[tuple[str, str]]:
+    """What a territory file's grammatical keys contradict in the name it writes: (key,
+    French message). The name's article decides where it can."""
+    word, rest = article(name)
+    word = word.lower().replace("\u2019", "'")
+    found = []
+    if word == "le" and genre == "feminin" or word == "la" and genre == "masculin":
+        right = "masculin" if word == "le" else "feminin"
+        found.append(("genre", f"le nom « {name} » commence par « {word} » : son genre est "
+                               f"{right} (genre: {right})"))
+    if word == "les" and nombre == "singulier":
+        found.append(("nombre", f"le nom « {name} » commence par « les » : il est au pluriel "
+                                "(nombre: pluriel, ou retirez la ligne)"))
+    if word in ("le", "la", "l'") and nombre == "pluriel":
+        found.append(("nombre", f"le nom « {name} » commence par « {word} » : il est au "
+                                "singulier (nombre: singulier, ou retirez la ligne)"))
+    if h_initial in ("muet", "aspire"):
+        if word == "l'" and h_initial == "aspire" and rest[:1] in "hH":
+            found.append(("h_initial", f"le nom « {name} » s'écrit avec « l' » : son h est "
+                                       "muet (h_initial: muet, ou retirez la ligne)"))
+        elif word in ("le", "la") and h_initial == "muet" and rest[:1] in "hH":
+            found.append(("h_initial", f"le nom « {name} » s'écrit avec « {word} », sans "
+                                       "élision : son h est aspiré (h_initial: aspire, ou "
+                                       "retirez la ligne)"))
+        elif not starts_with_h(name) and not (word and rest[:1] in "hH"):
+            found.append(("h_initial", f"h_initial ne sert qu'à un nom qui commence par un h, "
+                                       f"pas à « {name} » : retirez la ligne"))
+    elif h_initial is None and starts_with_h(name):  # (« à compléter » is only a warning)
+        found.append(("h_initial", f"le nom « {name} » commence par un h : dites s'il est "
+                                   "muet (h_initial: muet, « d'Hérouville ») ou aspiré "
+                                   "(h_initial: aspire, « de Hautes-Terres »)"))
+    return found
+
+
+# Words of the model that take a form of their own: feminine, then plural (a possessive's
+# plural is its possessor's: « leur »).
 _FEMININE = {"son": "sa", "le Préfet": "la Préfète", "Préfet": "Préfète"}
+_PLURAL = {"son": "leur", "sa": "leur", "ses": "leurs", "s'engage": "s'engagent",
+           "formalise": "formalisent", "est": "sont"}
 
 
-def agree(word: str, gender: Any) -> Any:
-    """`word` agreed with a grammatical gender: « représenté » → « représentée », « son » →
-    « sa », « le Préfet » → « la Préfète ». A gender still to complete is returned as it
-    is, to be printed in the word's place."""
-    if gender == "masculin":
-        return word
+def agree(word: str, gender: Any = "masculin", plural: bool = False,
+          before: Any = None) -> Any:
+    """`word` agreed with a grammatical gender and number: « représenté » →
+    « représentée », « représentés » ; « son » → « sa » (« son » again before a vowel:
+    « son adjointe »), « leur » for a plural possessor; « le Préfet » → « la Préfète » ;
+    « s'engage » → « s'engagent ». A gender still to complete is returned as it is, to
+    be printed in the word's place."""
+    if plural and word == "son":  # (« leur », whoever the possessed)
+        return "leur"
+    if gender not in ("masculin", "feminin"):
+        return gender
     if gender == "feminin":
-        return _FEMININE.get(word, word + "e")
-    return gender
+        word = _FEMININE.get(word, word if word in _PLURAL else word + "e")
+        if word == "sa" and isinstance(before, str) and elides(before):
+            word = "son"
+    if plural:
+        word = _PLURAL.get(word, word + "s")
+    return word
+
+
+# A function whose masculine and feminine differ, as the representative's civility asks.
+_FUNCTIONS = {"président": "présidente", "vice-président": "vice-présidente",
+              "préfet": "préfète", "délégué": "déléguée", "directeur": "directrice",
+              "conseiller": "conseillère", "adjoint": "adjointe"}
+
+
+def function_agreement(fonction: str, gender: str) -> str | None:
+    """How a function should read for a civility it contradicts (« présidente » for
+    Madame, « président » for Monsieur), or None when it agrees."""
+    first = fonction.split(" ", 1)[0]
+    lower = first.lower()
+    wanted = {m: f for m, f in _FUNCTIONS.items()} if gender == "feminin" else \
+        {f: m for m, f in _FUNCTIONS.items()}
+    if lower not in wanted:
+        return None
+    right = wanted[lower]
+    right = capfirst(right) if first[:1].isupper() else right
+    return right + fonction[len(first):]
+
+
+def fold(text: str) -> str:
+    """A name as a reader tells it from another: lower case, no accents, words separated
+    by one space: « État (DSIL) » -> « etat dsil », « Communauté d'Agglomération » ->
+    « communaute d agglomeration »."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", ascii_text.lower()).split())
 
 
 def join_and(items: list[str]) -> str:
@@ -137,3 +262,15 @@ def typography(text: str) -> str:
     text = _BEFORE_DOUBLE.sub(NBSP + r"\1", text)
     text = _AFTER_OPENING.sub("«" + NBSP, text)
     return text.replace("'", "\u2019")
+
+
+_ACCENTED_CAPITALS = re.compile(r"État|Équipe|^À ", re.MULTILINE)
+_UNACCENTED = {"État": "Etat", "Équipe": "Equipe", "À ": "A "}
+
+
+def capitals_2021(text: str) -> str:
+    """The model's text with the capitals of the 2021 texts, which write « l'Etat »,
+    « Equipe projet », « A Marseille, le … » without accent (today's French accents them,
+    as the templates do). Only for a territory whose redaction is a 2021 text; values are
+    markers in `text` (render.py), so they keep what the file writes."""
+    return _ACCENTED_CAPITALS.sub(lambda m: _UNACCENTED[m.group()], text)

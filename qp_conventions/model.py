@@ -289,8 +289,8 @@ class Prefect(Section):
 class State(Section):
     # Who signs for the State: the minister (Toulouse), the minister « ou le Préfet du
     # département … le cas échéant » (Aix-Marseille-Provence), or the préfet alone.
-    signataire: Code(programme.STATE_SIGNATORIES, "signataire de l'Etat", TO_COMPLETE,
-                     signer="signataire de l'Etat : le ministre, le préfet, ou l'un ou l'autre")
+    signataire: Code(programme.STATE_SIGNATORIES, "signataire de l'État", TO_COMPLETE,
+                     signer="signataire de l'État : le ministre, le préfet, ou l'un ou l'autre")
     ministre: Minister = Field(default=Minister(), title="ministre signataire")
     prefet: Optional[Prefect] = Field(default=None, title="préfet")
 
@@ -300,6 +300,9 @@ class Intercommunality(Section):
     nature: Text("nature de l'intercommunalité", None)
     genre: Code(programme.GENDERS, "genre grammatical du nom", TO_COMPLETE,
                 signer="représenté ou représentée")
+    # what the name alone does not say (french.py; rules.py refuses a contradiction)
+    nombre: Code(programme.NUMBERS, "nombre grammatical du nom", None)
+    h_initial: Code(programme.H_INITIALS, "h initial du nom", None)
     designation: Code(programme.DESIGNATIONS, "nom employé dans les articles",
                       "intercommunalite_beneficiaire")
     departements: Items(Departement("département", _REQUIRED), "départements", _REQUIRED,
@@ -411,10 +414,10 @@ class Territory(Section):
     statut: Code(programme.CONVENTION_STATUSES, "statut de la convention", "brouillon")
     logos: Items(Text("logo"), "logos")
     intercommunalite: Intercommunality = Field(title="intercommunalité")
-    etat: State = Field(default=State(), title="Etat")
+    etat: State = Field(default=State(), title="État")
     chef_de_file: Code(programme.PARTNERS_SHORT, "chef de file", TO_COMPLETE)
     pilotage: Code(programme.LOCAL_STEERING, "pilotage local", TO_COMPLETE)
-    redaction: Code(programme.WORDING_NAMES, "rédaction", "standard")
+    redaction: Code(programme.WORDING_NAMES, "rédaction", programme.CURRENT_WORDING)
     labellisation: Date("date de labellisation", programme.LABELLISATION)
     signature: Signature = Field(default=Signature(), title="signature")
     annexe_1_gouvernance: Items(Instance, "instances de gouvernance (annexe 1)")

@@ -65,7 +65,8 @@ def text(path: Path, nom: str | None, departements: list[str], schema_file: Path
         header=header_line(path, schema_file),
         title=" ".join((nom or path.stem).split()),  # (a comment: one line)
         today=f"{today:%d/%m/%Y}", nom=nom or "à compléter",
-        departements=departements or ["à compléter"], codes=codes)
+        departements=departements or ["à compléter"], codes=codes,
+        redaction=programme.CURRENT_WORDING)
 
 
 def _name_advice(slug: str, path: Path) -> str:

@@ -66,7 +66,7 @@ LEVERS: dict[str, str] = {
 # The local steering the intercommunality designates (articles 2 and 3).
 LOCAL_STEERING: dict[str, str] = {
     "coordonnateur": "Coordonnateur",
-    "equipe_projet": "Equipe projet",
+    "equipe_projet": "Équipe projet",
 }
 
 # Who signs for the State (see the README's table of the three cases).
@@ -88,6 +88,13 @@ OPERATION_STATUSES: dict[str, str] = {
 # The grammatical gender of the intercommunality's name (« représenté », « représentée »).
 GENDERS: dict[str, str] = {"masculin": "masculin", "feminin": "féminin"}
 
+# When the name alone does not say it (french.py): its number, and whether its initial h
+# is mute (« d'Hérouville ») or aspirated (« de Hautes-Terres »).
+NUMBERS: dict[str, str] = {"singulier": "singulier (« représenté »)",
+                           "pluriel": "pluriel (« représentés », « s'engagent »)"}
+H_INITIALS: dict[str, str] = {"muet": "h muet (« d'Hérouville »)",
+                              "aspire": "h aspiré (« de Hautes-Terres »)"}
+
 # How the articles name the intercommunality.
 DESIGNATIONS: dict[str, str] = {
     "nom": "son nom",
@@ -101,7 +108,7 @@ PRESENTATIONS: dict[str, str] = {
 }
 
 # The two parties, as the signature block orders them.
-PARTIES: dict[str, str] = {"intercommunalite": "l'intercommunalité", "etat": "l'Etat"}
+PARTIES: dict[str, str] = {"intercommunalite": "l'intercommunalité", "etat": "l'État"}
 
 CIVILITIES: dict[str, str] = {"Madame": "Madame", "Monsieur": "Monsieur"}
 
@@ -144,22 +151,57 @@ VALIDITY_MONTHS = 24
 
 @dataclass(frozen=True)
 class Wording:
-    """One wording of the national model. The two signed texts differ in a few words
-    that no territory fact explains; a territory picks the wording it signed."""
+    """One wording of the national model. The two source texts differ in a few words
+    that no territory fact explains, and carry a few slips; a territory that signed (or
+    prepared) one of them keeps it word for word, every other one takes the current model
+    (the README's table lists what it changes)."""
 
     description: str
     qpv: str
     banque_des_territoires_context: str
     action_frame: str
-    possessive_territory: str
+    # Article 2, « sur … territoire »: None agrees it with the intercommunality (« son »,
+    # « leur » for a plural name); the Aix-Marseille text writes « leur » for one
+    possessive_territory: str | None
     lead_partner_commitment: str
-    # Article 3 with an « Equipe projet »: the signed text capitalises it (and the
+    # Article 3 with an « Équipe projet »: the signed text capitalises it (and the
     # programme's name) there and nowhere else
     project_team_article_3: str
     programme_article_3: str
+    # « Cette dernière, est chargée » (Toulouse's text) or without the stray comma
+    project_team_duty: str
+    # the programme's name in the Contexte and Article 1 (« Quartiers Productifs » there
+    # in both 2021 texts, « Quartiers productifs » everywhere else)
+    programme_name: str
+    # Article 2's list of partners: « l'ANRU, et Bpifrance » in the 2021 texts
+    comma_before_and: bool
+    # Article 2: the commitment of « l'intercommunalité bénéficiaire » starts with a
+    # capital like the others (the Aix-Marseille text writes it in lower case)
+    capital_commitment: bool
+    # « l'Etat », « Equipe », « A Marseille » without accent (french.capitals_2021)
+    capitals_2021: bool
 
+
+# The default: what `qp new` writes, and every territory file without `redaction`.
+CURRENT_WORDING = "modele-2026"
 
 WORDINGS: dict[str, Wording] = {
+    CURRENT_WORDING: Wording(
+        description="rédaction actuelle du modèle national (2026) : le texte "
+                    "d'Aix-Marseille-Provence, corrigé et accentué",
+        qpv="quartiers prioritaires de la politique de la ville",
+        banque_des_territoires_context="la Banque des Territoires de la Caisse des dépôts",
+        action_frame="cadre d'action",
+        possessive_territory=None,
+        lead_partner_commitment="Le Chef de file s'engage (i) à appuyer",
+        project_team_article_3="Équipe projet",
+        programme_article_3="Quartiers productifs",
+        project_team_duty="Cette dernière est chargée",
+        programme_name="Quartiers productifs",
+        comma_before_and=False,
+        capital_commitment=True,
+        capitals_2021=False,
+    ),
     "standard": Wording(
         description="rédaction du modèle national préparé pour la Métropole Aix-Marseille-Provence",
         qpv="quartiers prioritaires de la politique de la ville",
@@ -169,6 +211,11 @@ WORDINGS: dict[str, Wording] = {
         lead_partner_commitment="Le Chef de file s'engage (i) à appuyer",
         project_team_article_3="Equipe projet",
         programme_article_3="Quartiers productifs",
+        project_team_duty="Cette dernière, est chargée",
+        programme_name="Quartiers Productifs",
+        comma_before_and=True,
+        capital_commitment=False,
+        capitals_2021=True,
     ),
     "signee-2021-09": Wording(
         description="rédaction du texte signé par Toulouse Métropole le 22 septembre 2021",
@@ -179,6 +226,11 @@ WORDINGS: dict[str, Wording] = {
         lead_partner_commitment="Le chef de file s'engage à appuyer",
         project_team_article_3="Equipe Projet",
         programme_article_3="Quartiers Productifs",
+        project_team_duty="Cette dernière, est chargée",
+        programme_name="Quartiers Productifs",
+        comma_before_and=True,
+        capital_commitment=True,
+        capitals_2021=True,
     ),
 }
 

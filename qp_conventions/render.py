@@ -55,6 +55,11 @@ class AndList(list):
     stays a value of its own, so it is printed exactly as written."""
 
 
+class Concat(list):
+    """The model's words and values printed side by side (« Au » and « Havre »): each
+    value stays a value of its own."""
+
+
 @pass_context
 def _set_aside(context, value: Any) -> Any:
     """Jinja's `finalize`: what a template prints. The model's own wording stays text;
@@ -63,6 +68,8 @@ def _set_aside(context, value: Any) -> Any:
         return value
     if isinstance(value, AndList):
         return french.join_and([_set_aside(context, item) for item in value])
+    if isinstance(value, Concat):
+        return "".join(_set_aside(context, item) for item in value)
     if value is None:
         raise ValueError("le modèle imprime une valeur vide (None) : erreur du modèle")
     values = context["values"]
@@ -84,10 +91,19 @@ def _choose(code: Any, phrases: dict[str, str]) -> Any:
     return code if isinstance(code, Missing) else Markup(phrases[code])
 
 
-def _agree(word: str, gender: Any) -> Any:
-    """The model's word agreed with a gender (see french.agree)."""
-    agreed = french.agree(word, gender)
+def _agree(word: str, gender: Any = "masculin", plural: Any = False, before: Any = None) -> Any:
+    """The model's word agreed with a gender and a number (see french.agree)."""
+    agreed = french.agree(word, gender, bool(plural), before)
     return agreed if isinstance(agreed, Missing) else Markup(agreed)
+
+
+def _at_place(place: Any) -> Concat:
+    """« À Marseille », « Au Havre », « Aux Abymes », at the start of a line: the
+    preposition is the model's, the place a value (« À [à compléter : …] »)."""
+    if isinstance(place, Missing):
+        return Concat([Markup("À "), place])
+    preposition, rest = french.at(place)
+    return Concat([Markup(french.capfirst(preposition) + " "), rest])
 
 
 @functools.lru_cache(maxsize=None)
@@ -107,6 +123,8 @@ def environment(directory: Path) -> Environment:
         capfirst=_passes_missing(french.capfirst),
         upper=_passes_missing(lambda text: str(text).upper()),
         of=_passes_missing(french.of),
+        at_place=_at_place,
+        plural=_passes_missing(french.plural),
         of_departement=_passes_missing(of_departement),
         date_long=_passes_missing(french.date_long),
         month_year=_passes_missing(french.month_year),
@@ -115,6 +133,11 @@ def environment(directory: Path) -> Environment:
         dash=lambda value: "–" if value is None else value,  # an optional cell left empty
     )
     return env
+
+
+def _model_words(value: Any) -> Any:
+    """A wording's text is the model's words; its flags stay flags."""
+    return Markup(value) if isinstance(value, str) else value
 
 
 def _gender_of(civilite: Any) -> Any:
@@ -184,7 +207,7 @@ def context(territory: Territory, avenant: Avenant | None = None,
         if avenant else lifecycle.end_of_validity(territory),
         "avenant_objects": names(programme.AVENANT_OBJECTS),
         "partners": {code: Markup(p.with_article) for code, p in programme.PARTNERS.items()},
-        "wording": {name: Markup(getattr(wording, name))
+        "wording": {name: _model_words(getattr(wording, name))
                     for name in wording.__dataclass_fields__},
         "programme": {
             "interministerial_committee": programme.INTERMINISTERIAL_COMMITTEE,
@@ -232,6 +255,8 @@ def render_markdown(territory: Territory, parts: tuple[str, ...] = CONVENTION,
     variables = context(territory, avenant, in_force=parts == ROADMAP, waves=waves)  # (`avenant` with
     # ROADMAP: the avenant whose revised feuille de route this is)
     rendered = [env.get_template(name).render(variables) for name in parts]
+    if programme.WORDINGS[territory.redaction].capitals_2021:
+        rendered = [french.capitals_2021(part) for part in rendered]
     return rendered, variables["values"]
 
 

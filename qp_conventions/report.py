@@ -20,7 +20,6 @@ import datetime as dt
 import io
 import re
 import textwrap
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -50,10 +49,7 @@ GROUPING_NOTE = french.typography(
     "financeurs).")
 
 
-def _fold(text: str) -> str:
-    """Lower case, no accents, words separated by one space: « État (DSIL) » -> « etat dsil »."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", ascii_text.lower()).split())
+_fold = french.fold  # (validate warns of a financeur written two ways with it too)
 
 
 def _partner_names(partner: programme.Partner) -> set[str]:

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 from pydantic import TypeAdapter, ValidationError
 
-from . import programme
+from . import french, programme
 from .french import euros
 from .lifecycle import add_months
 from .model import (Avenant, Axis, Date, Intercommunality, Missing, Operation, Roadmap,
@@ -87,8 +87,54 @@ class Parts:
 
 
 def check(parts: Parts) -> list[Found]:
-    return [*_state(parts), *_signature(parts), *_codes(parts), *_operations(parts),
-            *_signed(parts), *_avenants(parts)]
+    return [*_name(parts), *_state(parts), *_signature(parts), *_codes(parts),
+            *_operations(parts), *_signed(parts), *_avenants(parts)]
+
+
+def _name(parts: Parts) -> Iterator[Found]:
+    """The grammar of the intercommunality's name: what its keys say agrees with what the
+    name itself says (its article, its initial h), and the representative's function
+    with the civility (« Madame … présidente »)."""
+    interco = parts.intercommunalite
+    if interco is None or isinstance(interco.nom, Missing):
+        return
+    for key, message in french.contradictions(interco.nom, interco.genre, interco.nombre,
+                                              interco.h_initial):
+        # (a key the file does not write: point at the name)
+        yield (("intercommunalite", key if getattr(interco, key) is not None else "nom"),
+               message)
+    representant = interco.representant
+    if isinstance(representant.fonction, str) and representant.civilite in programme.CIVILITIES:
+        gender = "feminin" if representant.civilite == "Madame" else "masculin"
+        right = french.function_agreement(representant.fonction, gender)
+        if right:
+            yield (("intercommunalite", "representant", "fonction"),
+                   f"fonction « {representant.fonction} » pour {representant.civilite} "
+                   f"{representant.prenom if isinstance(representant.prenom, str) else ''}"
+                   .rstrip() + f" : écrivez « {right} » (ou corrigez la civilité)")
+
+
+def spelling_warnings(parts: Parts) -> list[Found]:
+    """Warnings: one financeur written two ways in the file (« Communauté
+    d'agglomération » / « Communauté d'Agglomération ») is two financers for annex 3 and
+    the report."""
+    first: dict[str, tuple[int, str]] = {}
+    found = []
+    for i, op in parts.operations:
+        for j, financing in enumerate(op.financements):
+            name = financing.financeur
+            if isinstance(name, Missing):
+                continue
+            key = french.fold(name)
+            if key not in first:
+                first[key] = (i, name)
+            elif first[key][1] != name:
+                where, written = first[key]
+                found.append((("annexe_3_operations", i, "financements", j, "financeur"),
+                              f"financeur « {name} » écrit aussi « {written} » (opération "
+                              f"n°{where + 1}) : l'annexe 3 et le rapport en feraient deux "
+                              "financeurs ; écrivez-le partout de la même façon"))
+    return found
 
 
 def _signed(parts: Parts) -> Iterator[Found]:

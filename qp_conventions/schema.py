@@ -34,10 +34,10 @@ RUBRICS = {
     "Intercommunality": ("intercommunalité", "L'intercommunalité bénéficiaire, telle que la "
                          "convention la nomme."),
     "Representative": ("représentant", "Qui signe pour l'intercommunalité."),
-    "State": ("Etat", "Qui signe pour l'Etat : le ministre, le préfet, ou le ministre « ou le "
+    "State": ("État", "Qui signe pour l'État : le ministre, le préfet, ou le ministre « ou le "
               "Préfet du département … le cas échéant »."),
-    "Minister": ("ministre", "Le ministre qui signe pour l'Etat."),
-    "Prefect": ("préfet", "Le préfet de département, quand il signe pour l'Etat."),
+    "Minister": ("ministre", "Le ministre qui signe pour l'État."),
+    "Prefect": ("préfet", "Le préfet de département, quand il signe pour l'État."),
     "Signature": ("signature", "Lieu, date et présentation des signatures de la convention."),
     "Instance": ("instance de gouvernance", "Une instance de gouvernance du projet (annexe 1)."),
     "Axis": ("axe stratégique", "Un axe stratégique de la Feuille de route (annexe 2)."),

@@ -90,6 +90,9 @@ def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convent
     changes: dict[tuple, object] = {(*act.loc, "date"): day.isoformat()}
     if act.kind == acts.CONVENTION:
         changes = {("statut",): "signee", **changes}
+        if "redaction" not in territory.model_fields_set:
+            # the wording signed, written down: a later default model never changes it
+            changes[("redaction",)] = territory.redaction
     if act.recorded is None:  # (signatories written by hand stay as written)
         changes[(*act.loc, "signataires")] = acts.recorded_yaml(people)
     original = path.read_bytes()

@@ -76,6 +76,8 @@ def check_file(path: Path, text: str | None = None) -> Checked:
         found += logo_problems
     problems += [Problem(path, *loaded.position(loc), field_path(loc), message)
                  for loc, message in found]
+    problems += [Problem(path, *loaded.position(loc), field_path(loc), message, WARNING)
+                 for loc, message in rules.spelling_warnings(parts)]
     problems = _one_per_place(problems)
     if territory is not None:
         wrong = {(p.line, p.column) for p in problems}

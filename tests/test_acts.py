@@ -76,7 +76,7 @@ def test_five_years_of_a_convention(story, qp):
     assert signed.out.startswith("val-histoire : l'avenant n° 1 signé le 01/02/2023 par Camille "
                                  "Exemple et Claude Fictif ;")
     avenant = paragraphs(out / "val-histoire.avenant-1.docx")
-    assert "L’Etat représenté par la Préfète du département du Loiret, Claude Fictif," in avenant
+    assert "L’État représenté par la Préfète du département du Loiret, Claude Fictif," in avenant
     assert "Préfète du département du Loiret" in avenant
     before = archives(story)
     assert sorted(before) == [
@@ -241,11 +241,11 @@ def test_a_new_territory_takes_the_minister_of_the_programme(story, qp):
          "  signataire: ministre")
     assert qp("generate", "val-neuf").code == 0
     document = paragraphs(story / "out" / "val-neuf.docx")
-    assert "L’Etat représenté par le Ministre fictif chargé de la Ville, Dominique Modèle," \
+    assert "L’État représenté par le Ministre fictif chargé de la Ville, Dominique Modèle," \
         in document
     # « à compléter » in a territory is what it does not know: the programme knows it
     edit(story / "territories" / "val-neuf.yaml", "  signataire: ministre",
          "  signataire: ministre\n  ministre:\n    nom: à compléter\n    prenom: Camille")
     assert qp("generate", "val-neuf").code == 0
-    assert "L’Etat représenté par le Ministre fictif chargé de la Ville, Camille Modèle," \
+    assert "L’État représenté par le Ministre fictif chargé de la Ville, Camille Modèle," \
         in paragraphs(story / "out" / "val-neuf.docx")

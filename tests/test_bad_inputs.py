@@ -25,10 +25,19 @@ CASES = {
     'code_operation_en_double_a_la_casse_pres.yaml': [
         "23:11: erreur : annexe_3_operations[2].code : code d'opération « op1 » déjà utilisé par l'opération n°1 (écrit « OP1 »)",
     ],
+    'genre_contredit_par_le_nom.yaml': [
+        "3:10: erreur : intercommunalite.genre : le nom « le Grand Val-Fictif » commence par « le » : son genre est masculin (genre: masculin)",
+    ],
+    'nom_en_h_sans_h_initial.yaml': [
+        "2:8: erreur : intercommunalite.nom : le nom « Hautes-Terres du Val-Fictif » commence par un h : dites s'il est muet (h_initial: muet, « d'Hérouville ») ou aspiré (h_initial: aspire, « de Hautes-Terres »)",
+    ],
+    'fonction_contredit_la_civilite.yaml': [
+        "7:15: erreur : intercommunalite.representant.fonction : fonction « président » pour Madame : écrivez « présidente » (ou corrigez la civilité)",
+    ],
     'valeur_par_defaut_vide.yaml': [
         "4:8: erreur : statut : une valeur vide ne convient pas ici : retirez la ligne pour la valeur par défaut (brouillon)",
         "5:15: erreur : labellisation : une valeur vide ne convient pas ici : retirez la ligne pour la valeur par défaut (2021-03-18)",
-        "6:12: erreur : redaction : une valeur vide ne convient pas ici : retirez la ligne pour la valeur par défaut (standard)",
+        "6:12: erreur : redaction : une valeur vide ne convient pas ici : retirez la ligne pour la valeur par défaut (modele-2026)",
     ],
     'a_completer_impossible.yaml': [
         "4:9: erreur : statut : « à compléter » ne convient pas ici : retirez la ligne pour la valeur par défaut (brouillon)",

@@ -123,7 +123,7 @@ def test_french_typography_in_the_model_text(fictional_docx):
     body = text(fictional_docx)
     assert f"ci-après, «{NBSP}l’intercommunalité bénéficiaire{NBSP}»{NBSP};" in body
     assert f"En particulier{NBSP}:" in body
-    assert "le 29 janvier 2021" in body and "A Val-Fictif, le 15 octobre 2021" in body
+    assert "le 29 janvier 2021" in body and "À Val-Fictif, le 15 octobre 2021" in body
 
 
 def test_values_are_printed_exactly_as_written(qp, tree):

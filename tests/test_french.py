@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qp_conventions.departements import DEPARTEMENTS, of_departement
-from qp_conventions.french import date_long, euros, of, percent, typography
+from qp_conventions.french import at, date_long, euros, of, percent, typography
 
 AMOUNTS = st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False,
                       allow_infinity=False)
@@ -53,6 +53,19 @@ def test_contraction_of_de():
     assert of("la Métropole Aix-Marseille-Provence") == "de la Métropole Aix-Marseille-Provence"
     assert of("l'EPT Est Ensemble") == "de l'EPT Est Ensemble"
     assert of("Laval Agglomération") == "de Laval Agglomération"
+    assert of("Orly-Choisy") == "d'Orly-Choisy"
+    assert of("Orée-du-Bois Agglomération") == "d'Orée-du-Bois Agglomération"
+    assert of("Yerres") == "d'Yerres"
+    assert of("Hérouville", "muet") == "d'Hérouville"
+    assert of("Hautes-Terres Communauté", "aspire") == "de Hautes-Terres Communauté"
+    assert of("les Communes du Val") == "des Communes du Val"
+
+
+def test_contraction_of_a():
+    assert at("Marseille") == ("à", "Marseille")
+    assert at("Le Havre") == ("au", "Havre")
+    assert at("Les Abymes") == ("aux", "Abymes")
+    assert at("La Rochelle") == ("à", "La Rochelle")
 
 
 def test_typography_of_the_model_text():

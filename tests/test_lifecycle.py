@@ -56,7 +56,7 @@ def test_an_avenant_of_prolongation(signed):
     assert ("La Communauté d’agglomération du Val-Fictif représentée par sa présidente Camille "
             "Exemple.") in text
     assert ("Vu la convention d’engagement Quartiers productifs signée le 15 octobre 2021 entre "
-            "la Communauté d’agglomération du Val-Fictif et l’Etat (« la Convention »)\xa0;"
+            "la Communauté d’agglomération du Val-Fictif et l’État (« la Convention »)\xa0;"
             ).replace(" »", "\xa0»").replace("« ", "«\xa0") in text
     start = text.index("Article 1. Prolongation de la durée")
     assert text[start:start + 8] == [
@@ -64,20 +64,20 @@ def test_an_avenant_of_prolongation(signed):
         "L’article 4 «\xa0Durée\xa0» de la Convention est remplacé par les dispositions suivantes\xa0:",
         "«\xa0La présente Convention est valable pour une durée de 36 mois maximum à compter de la "
         "labellisation. Selon les besoins exprimés par l’instance de pilotage locale, cette durée "
-        "pourra être prolongée par avenant à l’appréciation de l’Etat représenté par le préfet de "
+        "pourra être prolongée par avenant à l’appréciation de l’État représenté par le préfet de "
         "département.\xa0»",
         "La Convention prend ainsi fin le 18 mars 2024.",
         "Article 2. Autres stipulations",
         "Les autres stipulations de la Convention demeurent inchangées.",
         "Fait en 3 exemplaires,",
-        "A Val-Fictif, le 1er février 2023",
+        "À Val-Fictif, le 1er février 2023",
     ]
     # a prolongation is « à l'appréciation de l'Etat représenté par le préfet de
     # département » (article 4): the préfet signs it, and the parties say so
     assert "Madame Camille EXEMPLE" in text and "Madame Claude FICTIF" in text
     assert "Préfète du département du Loiret" in text
     assert "Monsieur Dominique MODÈLE" not in text
-    assert ("L’Etat représenté par la Préfète du département du Loiret, Claude Fictif,"
+    assert ("L’État représenté par la Préfète du département du Loiret, Claude Fictif,"
             in text)
 
 
@@ -91,7 +91,7 @@ def test_an_avenant_of_chef_de_file_cites_the_avenants_before_it(signed):
         "«\xa0Le Chef de file désigné pour suivre le déploiement du programme sur la Communauté "
         "d’agglomération du Val-Fictif est l’ANCT.\xa0»",
     ]
-    assert "A Val-Fictif, le 15 juin 2023" in text
+    assert "À Val-Fictif, le 15 juin 2023" in text
 
 
 def test_the_feuille_de_route_on_its_own(signed):
@@ -101,7 +101,7 @@ def test_the_feuille_de_route_on_its_own(signed):
         "Convention de la Communauté d’agglomération du Val-Fictif, signée le 15 octobre 2021."]
     # signed before the avenant that changed the chef de file: the partner of its day
     assert "Le Chef de file qui accompagne sa mise en œuvre est Bpifrance." in text
-    assert "A Val-Fictif, le 10 mars 2022" in text
+    assert "À Val-Fictif, le 10 mars 2022" in text
     annexes = [t for t in text if t.startswith("Annexe ") and " – " in t]
     assert annexes == ["Annexe 1 – Gouvernance du projet", "Annexe 2 – Axes stratégiques",
                        "Annexe 3 – Opérations"]
@@ -130,7 +130,7 @@ def test_an_avenant_not_yet_signed_is_a_draft_and_changes_nothing_yet(qp, tree):
     assert has_watermark(root / "out" / "val-signe.avenant-2.docx")
     assert not has_watermark(root / "out" / "val-signe.avenant-1.docx")
     assert "Le 15\xa0juin" not in "\n".join(paragraphs(root / "out" / "val-signe.avenant-2.docx"))
-    assert "A Val-Fictif, le …" in paragraphs(root / "out" / "val-signe.avenant-2.docx")
+    assert "À Val-Fictif, le …" in paragraphs(root / "out" / "val-signe.avenant-2.docx")
     row = qp("list", "-t", root / "territories").out.splitlines()[1].split()
     assert row == ["val-signe", "signée", "Bpifrance", "18/03/2024", "rien"]
 
@@ -156,7 +156,7 @@ def test_a_revised_feuille_de_route(qp, tree):
         "La présente feuille de route révisée, annexée à l’avenant n° 3 à la convention, "
         "remplace la Feuille de route annexée à la convention."]
     assert "Le Chef de file qui accompagne sa mise en œuvre est l’ANCT." in roadmap
-    assert "A Val-Fictif, le 1er septembre 2023" in roadmap
+    assert "À Val-Fictif, le 1er septembre 2023" in roadmap
 
 
 def test_an_avenant_of_pilotage_changes_articles_2_and_3(qp, tree):
@@ -167,12 +167,12 @@ def test_an_avenant_of_pilotage_changes_articles_2_and_3(qp, tree):
     text = paragraphs(root / "out" / "val-signe.avenant-3.docx")
     start = text.index("Article 1. Changement de pilotage local")
     assert text[start + 1:start + 4] == [
-        "I. – A l’article 2 «\xa0Engagements réciproques des parties\xa0» de la Convention, les "
+        "I. – À l’article 2 «\xa0Engagements réciproques des parties\xa0» de la Convention, les "
         "mots\xa0: «\xa0d’un “Coordonnateur”\xa0» sont remplacés par les mots\xa0: «\xa0d’une "
-        "“Equipe projet”\xa0».",
+        "“Équipe projet”\xa0».",
         "II. – Le dernier alinéa de l’article 3 «\xa0Gouvernance\xa0» de la Convention est "
         "remplacé par les dispositions suivantes\xa0:",
-        "«\xa0La Communauté d’agglomération du Val-Fictif s’engage à désigner une «\xa0Equipe "
+        "«\xa0La Communauté d’agglomération du Val-Fictif s’engage à désigner une «\xa0Équipe "
         "projet\xa0» Quartiers productifs au sein de ses services. Cette dernière est chargée "
         "d’assurer le suivi du programme et rend notamment compte de l’avancée des travaux aux "
         "instances de gouvernance arrêtées localement.\xa0»"]
@@ -202,7 +202,7 @@ def test_a_signed_convention_changes_only_by_avenant(signed, qp):
     result = qp("generate", "val-signe", "-t", signed / "territories", "-o", signed / "out")
     assert result.code == 1
     assert (f"{territory}: erreur : statut : la convention signée le 15/10/2021 ne peut plus "
-            "changer : son texte deviendrait « l’intercommunalité bénéficiaire s’engage à "
+            "changer : son texte deviendrait « L’intercommunalité bénéficiaire s’engage à "
             "renforcer les dynamiques locales destinées à f… » au lieu de « La Communauté "
             "d’agglomération du Val-Fictif s’engage à renforcer les dynamiques locales d… ». Un "
             "acte signé se modifie par avenant (rubrique avenants) ; le document signé reste "
@@ -281,7 +281,9 @@ def test_sign_changes_two_lines_and_keeps_the_rest_of_the_file(qp, tree):
     before_lines, after_lines = source.split("\r\n"), after.split("\r\n")
     added = [line for line in after_lines if line not in before_lines]
     removed = [line for line in before_lines if line not in after_lines]
-    assert added[:3] == ["statut: signee", "  date: 2021-11-02", "  signataires:"]
+    # the wording signed, written down (a later default never changes a signed text)
+    assert added[:4] == ["redaction: modele-2026", "statut: signee", "  date: 2021-11-02",
+                         "  signataires:"]
     assert "      nom: Exemple" in added  # who signed, kept beside the date
     assert removed == [line for line in before_lines if line.startswith("  date:")][:1]
     assert [line for line in after_lines if line.lstrip().startswith("#")] == \

@@ -44,6 +44,8 @@ def test_new_writes_a_draft_that_validates_and_generates(qp, tmp_path):
     assert "  departements:" in text and "    - Haute-Garonne\n    - Tarn\n" in text
     assert "chef_de_file: à compléter          # anct, anru, banque_des_territoires ou " \
            "bpifrance\n" in text
+    # the current model, written out: the file keeps it when the default changes
+    assert "\nredaction: modele-2026             # la rédaction actuelle du modèle national" in text
     assert (tmp_path / "schema" / "territoire.schema.json").read_text("utf-8") == \
         SCHEMA.read_text("utf-8")
 

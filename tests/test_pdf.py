@@ -116,8 +116,8 @@ def test_operations_table_in_landscape(pdfs):
 @pytest.mark.parametrize("slug, dated, signers", [
     ("toulouse", "Le 22 septembre 2021", ["MOUDENC", "HAI"]),
     ("aix-marseille-provence", "A Marseille, le …", ["VASSAL", "HAI"]),
-    ("val-fictif", "A Val-Fictif, le 15 octobre 2021", ["EXEMPLE", "MODÈLE"]),
-    ("prefete", "A Val-Fictif, le 15 octobre 2021", ["EXEMPLE", "FICTIVE"]),
+    ("val-fictif", "À Val-Fictif, le 15 octobre 2021", ["EXEMPLE", "MODÈLE"]),
+    ("prefete", "À Val-Fictif, le 15 octobre 2021", ["EXEMPLE", "FICTIVE"]),
 ])
 def test_the_signatures_are_on_the_page_of_the_date(pdfs, slug, dated, signers):
     out, _ = pdfs
@@ -129,7 +129,7 @@ def test_the_signatures_are_on_the_page_of_the_date(pdfs, slug, dated, signers):
 def test_the_prefet_and_the_logos_in_the_pdf(pdfs):
     out, _ = pdfs
     text = " ".join(pdf_text(out / "prefete.pdf").split())
-    assert "L’Etat représenté par la Préfète du département du Loiret, Claude Fictive," in text
+    assert "L’État représenté par la Préfète du département du Loiret, Claude Fictive," in text
     assert "Madame Claude FICTIVE" in text and "Préfète du département du Loiret" in text
     images = subprocess.run(["pdfimages", "-list", str(out / "prefete.pdf")], check=True,
                             capture_output=True, text=True).stdout.splitlines()[2:]
@@ -187,8 +187,8 @@ def test_the_signed_documents_carry_no_watermark_and_the_drafts_do(lifecycle_pdf
 
 
 @pytest.mark.parametrize("number, dated, article", [
-    (1, "A Val-Fictif, le 1er février 2023", "Article 1. Prolongation de la durée"),
-    (2, "A Val-Fictif, le 15 juin 2023", "Article 1. Changement de chef de file"),
+    (1, "À Val-Fictif, le 1er février 2023", "Article 1. Prolongation de la durée"),
+    (2, "À Val-Fictif, le 15 juin 2023", "Article 1. Changement de chef de file"),
 ])
 def test_an_avenant_is_one_page_with_its_signatures(lifecycle_pdfs, number, dated, article):
     pdf = lifecycle_pdfs / f"val-signe.avenant-{number}.pdf"
@@ -209,7 +209,7 @@ def test_the_feuille_de_route_has_its_signatures_then_its_annexes(lifecycle_pdfs
              pdf_text(lifecycle_pdfs / "val-signe.feuille-de-route.pdf").split("\f")]
     assert pages[0].startswith("FEUILLE DE ROUTE ANNEXÉE À LA CONVENTION D’ENGAGEMENT "
                                "QUARTIERS PRODUCTIFS")
-    assert "A Val-Fictif, le 10 mars 2022" in pages[0] and "Camille EXEMPLE" in pages[0]
+    assert "À Val-Fictif, le 10 mars 2022" in pages[0] and "Camille EXEMPLE" in pages[0]
     assert [next((t for t in ("Annexe 1 –", "Annexe 2 –", "Annexe 3 –") if t in page), None)
             for page in pages[1:4]] == ["Annexe 1 –", "Annexe 2 –", "Annexe 3 –"]
 

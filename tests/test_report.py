@@ -115,7 +115,7 @@ def test_the_detail_of_a_territory(qp, folder):
            "  Convention : projet, date de signature : 15 octobre 2021 ; fin de validité :\n" \
            "    18 mars 2023\n" in text
     assert "  Feuille de route : attendue le 18 septembre 2021\n" in text
-    assert "  Chef de file : Banque des Territoires ; pilotage : Equipe projet\n" in text
+    assert "  Chef de file : Banque des Territoires ; pilotage : Équipe projet\n" in text
     assert "  À compléter : 4 (qp validate t/toulouse.yaml)" in text
     assert "Financement par partenaire : chaque financeur" in text  # how grouping works
 
@@ -329,7 +329,7 @@ def test_the_csv_is_for_french_excel(qp, folder, tmp_path):
         HEADER,
         f"broken{';' * 23}1 erreur(s) : qp validate {folder / 'broken.yaml'}",
         "toulouse;Toulouse Métropole;Haute-Garonne;signée;22/09/2021;Banque des Territoires;"
-        "Equipe projet;18/09/2021;;18/03/2023;0;0;0;0;0;0;0;0;0;0;0;0;4;",
+        "Équipe projet;18/09/2021;;18/03/2023;0;0;0;0;0;0;0;0;0;0;0;0;4;",
         "val-fictif;la Communauté d'agglomération du Val-Fictif;Loiret;projet;15/10/2021;"
         "Bpifrance;Coordonnateur;18/09/2021;;18/03/2023;3;3;4050000,50;0;1000000;850000;0;"
         "300000;1900000,50;1250000;800000,50;2000000;0;",

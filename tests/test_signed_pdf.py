@@ -153,8 +153,8 @@ def test_a_pdf_signed_by_both_signatories_is_recorded_and_archived(work, certifi
     assert lines[3] == "  contenu : identique, octet pour octet, au PDF écrit par qp"
     assert lines[4] == "  chaîne de certificats non vérifiée"
     # the draft's planned date, which the PDF carries, is not the day it was signed
-    assert lines[5] == ("  avertissement : le PDF signé dit « A Val-Fictif, le "
-                        f"{date_long(PLANNED)} », le document archivé dira « A Val-Fictif, le "
+    assert lines[5] == ("  avertissement : le PDF signé dit « À Val-Fictif, le "
+                        f"{date_long(PLANNED)} », le document archivé dira « À Val-Fictif, le "
                         f"{date_long(day)} » (la date de la dernière signature)")
     assert lines[6] == (f"val-fictif : la convention signée le {day:%d/%m/%Y} par Camille "
                         "Exemple et Dominique Modèle ; territories/val-fictif.yaml mis à jour "

@@ -209,7 +209,7 @@ def test_the_prefet_signs_alone(qp, tree):
     assert validated.code == 0, validated.err
     assert qp("generate", "x", "-t", root / "t", "-o", root / "out").code == 0
     body = paragraphs(root / "out" / "x.docx")
-    assert "L’Etat représenté par la Préfète du département du Loiret, Claude Fictive," in body
+    assert "L’État représenté par la Préfète du département du Loiret, Claude Fictive," in body
     assert not any("Ministre" in p for p in body)
     assert signature_rows(root / "out" / "x.docx") == [
         ["Madame Camille EXEMPLE", "Madame Claude FICTIVE"],
@@ -223,12 +223,12 @@ def test_the_prefet_signs_for_the_state(qp, tree):
     root = tree({"t/x.yaml": with_state(PREFET.replace("Madame", "Monsieur"), "pour")})
     assert qp("generate", "x", "-t", root / "t", "-o", root / "out").code == 0
     body = paragraphs(root / "out" / "x.docx")
-    assert "L’Etat représenté par le Préfet du département du Loiret, Claude Fictive," in body
+    assert "L’État représenté par le Préfet du département du Loiret, Claude Fictive," in body
     doc = Document(str(root / "out" / "x.docx"))
-    table = next(t for t in doc.tables if "Pour l’Etat" in t.cell(0, 1).text)
+    table = next(t for t in doc.tables if "Pour l’État" in t.cell(0, 1).text)
     assert [[c.text for c in row.cells] for row in table.rows] == [
         ["Pour la Communauté d’agglomération du Val-Fictif",
-         "Pour l’Etat, le Préfet du département du Loiret"],
+         "Pour l’État, le Préfet du département du Loiret"],
         ["Camille EXEMPLE", "Claude FICTIVE"],
         ["", ""],
         ["Présidente de la Communauté d’agglomération du Val-Fictif", ""],
@@ -277,8 +277,8 @@ def test_the_signature_page_holds_together(documents):
 
     doc = Document(str(documents["val-fictif"]))
     kept = {p.text: p.paragraph_format.keep_with_next for p in doc.paragraphs
-            if p.text.startswith(("Fait en", "A Val-Fictif"))}
-    assert kept == {"Fait en 3 exemplaires,": True, "A Val-Fictif, le 15 octobre 2021": True}
+            if p.text.startswith(("Fait en", "À Val-Fictif"))}
+    assert kept == {"Fait en 3 exemplaires,": True, "À Val-Fictif, le 15 octobre 2021": True}
     table = next(t for t in doc.tables if "EXEMPLE" in t.cell(0, 0).text)
     rows = [[c.paragraphs[0].paragraph_format.keep_with_next for c in row.cells]
             for row in table.rows]
