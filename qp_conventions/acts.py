@@ -404,6 +404,19 @@ def check(path: Path, territory: Territory, out: Path, act: Act,
                        field="labellisation")
     revised_later = any(a.objet == "feuille_de_route" and a.numero > act.number
                         for a in territory.avenants)
+    for document in kept["documents"]:  # the signed documents themselves, as kept
+        archived_copy = out / ARCHIVE / document["fichier"]
+        try:
+            data = archived_copy.read_bytes()
+        except OSError as exc:
+            return problem(f"document signé {archived_copy} illisible ou absent "
+                           f"({describe_os_error(exc)}) : reprenez-le de l'historique (git)")
+        if isinstance(document.get("sha256"), str) and \
+                hashlib.sha256(data).hexdigest() != document["sha256"]:
+            return problem(f"document signé {archived_copy} endommagé : ce n'est plus le document "
+                           f"archivé le {kept['signee_le']} (son empreinte a changé) ; reprenez-le "
+                           "de l'historique (git), ne le supprimez pas")
+        document["data"] = data
     for document in kept["documents"]:
         blocks = rendered.get(document["fichier"])
         if blocks is None:
@@ -432,12 +445,7 @@ def check(path: Path, territory: Territory, out: Path, act: Act,
                            "route révisée sera annexée à cet avenant")
         # The annexes go on in a revision (or were not signed): the signed document
         # stays as it was signed.
-        archived_copy = out / ARCHIVE / document["fichier"]
-        try:
-            frozen.kept[document["fichier"]] = archived_copy.read_bytes()
-        except OSError as exc:
-            return problem(f"document signé {archived_copy} illisible "
-                           f"({describe_os_error(exc)}) : reprenez-le de l'historique (git)")
+        frozen.kept[document["fichier"]] = document["data"]
     return frozen
 
 

@@ -237,6 +237,9 @@ def sign(
 
     from . import batch, core, signing
 
+    if not re.fullmatch(r"convention|feuille-de-route|avenant-[1-9]\d?", act):
+        raise UsageError(f"acte « {act} » inconnu : écrivez convention, feuille-de-route ou "
+                         "avenant-N (avenant-1, avenant-2…)")
     if date is None and signed_pdf is None:
         raise UsageError("indiquez la date de la signature (--date AAAA-MM-JJ) ou le PDF "
                          "signé (--pdf SIGNÉ.pdf)")

@@ -313,6 +313,10 @@ def _state_of(parts: Parts, etat: State | None, where: tuple) -> Iterator[Found]
 
 
 def _signature(parts: Parts) -> Iterator[Found]:
+    if parts.labellisation and parts.labellisation < programme.LABELLISATION:
+        yield (("labellisation",), f"labellisation du {parts.labellisation:%d/%m/%Y} : le "
+                                   "programme a été lancé le "
+                                   f"{programme.LABELLISATION:%d/%m/%Y}, avec la première vague")
     signature = parts.signature
     if signature is None:
         return

@@ -93,14 +93,26 @@ def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convent
         if "redaction" not in territory.model_fields_set:
             # the wording signed, written down: a later default model never changes it
             changes[("redaction",)] = territory.redaction
-    if act.recorded is None:  # (signatories written by hand stay as written)
-        changes[(*act.loc, "signataires")] = acts.recorded_yaml(people)
+    written = acts.recorded_yaml(people)
+    if act.recorded is None:
+        changes[(*act.loc, "signataires")] = written
+    else:  # signatories written by hand stay as written; the others are recorded
+        for part in ("representant", "etat"):
+            if getattr(act.recorded, part) is None:
+                changes[(*act.loc, "signataires", part)] = written[part]
     original = path.read_bytes()
     new_text = edit_file(path, changes)
     signed = check_file(path, new_text.lstrip("\ufeff").replace("\r\n", "\n"))
     if signed.errors:  # the dates of a court: after the end of validity, before the act…
         raise InvalidTerritory(signed.errors)
     act = acts.named(signed.territory, act_name)
+    if not act.signed or act.date != day or act.recorded is None \
+            or act.recorded.representant is None or act.recorded.etat is None:
+        # (a layout the change landed in without meaning it: a comment, a flow rubric)
+        raise QPError(f"{path} : qp ne sait pas écrire la signature de {act.label} dans la "
+                      f"mise en page de ce fichier : écrivez vous-même "
+                      f"{field_path((*act.loc, 'date'))}: {day.isoformat()} (en lignes, une clé "
+                      "par ligne), puis relancez ; rien n'a été changé")
     papers = []
     for paper in act.papers:
         blocks = documents.render_paper(signed, paper)

@@ -25,6 +25,7 @@ from .images import Image, ImageError, read_image
 from .lifecycle import roadmap_due
 from .loader import LoadedFile, load_territory_file, name_problem
 from .model import Missing, Programme, Territory, is_to_complete
+from .programme import LABELLISATION
 
 
 @dataclass
@@ -130,8 +131,20 @@ def _programme(path: Path, mtime: int, size: int) -> tuple[Programme, list[Probl
         national = Programme.model_validate(loaded.data if loaded.data is not None else {})
     except ValidationError as exc:
         return Programme(), [*loaded.problems, *_schema_problems(loaded, exc)]
+    problems = [p for p in loaded.problems if p.is_error]
+    dates = [wave.date for wave in national.vagues]
+    for i, wave in enumerate(national.vagues):
+        where = loaded.position(("vagues", i, "date"))
+        if i and wave.date <= dates[i - 1]:
+            problems.append(Problem(path, *where, field_path(("vagues", i, "date")),
+                                    f"vague du {wave.date:%d/%m/%Y} : les vagues se suivent, "
+                                    "une date par vague, de la plus ancienne à la plus récente"))
+    if dates and dates[0] != LABELLISATION:
+        problems.append(Problem(path, *loaded.position(("vagues", 0, "date")), "vagues[1].date",
+                                f"la première vague est celle du lancement, le "
+                                f"{LABELLISATION:%d/%m/%Y} (les 14 territoires pilotes)"))
     # (a fact it leaves « à compléter » is reported by each territory that prints it)
-    return national, [p for p in loaded.problems if p.is_error]
+    return national, problems
 
 
 def _inherit(data: Any, national: Programme) -> Any:

@@ -249,3 +249,70 @@ def test_a_new_territory_takes_the_minister_of_the_programme(story, qp):
     assert qp("generate", "val-neuf").code == 0
     assert "L’État représenté par le Ministre fictif chargé de la Ville, Camille Modèle," \
         in paragraphs(story / "out" / "val-neuf.docx")
+
+
+def test_a_layout_qp_cannot_sign_in_is_refused_and_nothing_archived(story, qp):
+    territory = story / "territories" / "val-histoire.yaml"
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    territory.write_text(territory.read_text("utf-8") + (
+        "\navenants:\n  - {numero: 1, objet: prolongation,\n     duree_mois: 72  # six ans\n"
+        "    }\n"), "utf-8")
+    before_file, before = territory.read_bytes(), archives(story)
+    refused = qp("sign", "val-histoire", "avenant-1", "--date", "2023-02-01")
+    assert refused.code == 1
+    assert ("erreur : territories/val-histoire.yaml : qp ne sait pas écrire la signature de "
+            "l'avenant n° 1 dans la mise en page de ce fichier : écrivez vous-même "
+            "avenants[1].date: 2023-02-01 (en lignes, une clé par ligne), puis relancez ; rien "
+            "n'a été changé") in refused.err
+    assert territory.read_bytes() == before_file and archives(story) == before
+
+
+def test_a_damaged_archive_is_named_and_never_copied(story, qp):
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    kept = story / "out" / "signees" / "val-histoire.docx"
+    kept.write_bytes(b"garbage")
+    working = (story / "out" / "val-histoire.docx").read_bytes()
+    refused = qp("generate", "--all")
+    assert refused.code == 1
+    assert (f"erreur : statut : document signé out/signees/val-histoire.docx endommagé : ce "
+            "n'est plus le document archivé le 15/10/2021 (son empreinte a changé) ; reprenez-le "
+            "de l'historique (git), ne le supprimez pas") in refused.err
+    assert (story / "out" / "val-histoire.docx").read_bytes() == working
+
+
+def test_signatories_written_in_part_are_completed_at_signature(story, qp):
+    territory = story / "territories" / "val-histoire.yaml"
+    edit(territory, "  exemplaires: 3\n", "  exemplaires: 3\n  signataires:\n    etat:\n"
+         "      signataire: prefet\n      prefet: {departement: Loiret, civilite: Monsieur, "
+         "prenom: Luc, nom: Autre}\n")
+    signed = qp("sign", "val-histoire", "--date", "2021-10-15")
+    assert signed.code == 0, signed.err
+    assert "par Camille Exemple et Luc Autre" in signed.out
+    edit(territory, "    prenom: Camille\n    nom: Exemple\n", "    prenom: Alix\n    nom: Nouveau\n")
+    assert qp("generate", "val-histoire").code == 0  # the president in office changed
+
+
+@pytest.mark.parametrize("act", ["avenant-x", "Avenant-1", "avenant-0", "annexe"])
+def test_an_act_badly_written_is_a_usage_error(story, qp, act):
+    result = qp("sign", "val-histoire", act, "--date", "2021-10-15")
+    assert result.code == 2
+    assert result.err.startswith(f"erreur : acte « {act} » inconnu : écrivez convention, "
+                                 "feuille-de-route ou avenant-N (avenant-1, avenant-2…)")
+
+
+def test_waves_in_order_from_the_launch(story, qp):
+    edit(story / "territories" / "programme.yaml", "    territoires: 14",
+         "    territoires: 14\n  - date: 2021-03-18\n    territoires: 14")
+    result = qp("validate")
+    assert result.code == 1
+    assert ("territories/programme.yaml:12:11: erreur : vagues[2].date : vague du 18/03/2021 : "
+            "les vagues se suivent, une date par vague, de la plus ancienne à la plus récente"
+            ) in result.err
+    territory = story / "territories" / "val-histoire.yaml"
+    edit(story / "territories" / "programme.yaml", "  - date: 2021-03-18\n    territoires: 14\n"
+         "  - date: 2021-03-18", "  - date: 2021-03-18\n    territoires: 14\n  - date: 2022-01-10")
+    territory.write_text("labellisation: 2021-01-01\n" + territory.read_text("utf-8"), "utf-8")
+    result = qp("validate")
+    assert ("territories/val-histoire.yaml:1:16: erreur : labellisation : labellisation du "
+            "01/01/2021 : le programme a été lancé le 18/03/2021, avec la première vague"
+            ) in result.err
