@@ -258,8 +258,10 @@ _AFTER_OPENING = re.compile(r"« ")
 def typography(text: str) -> str:
     """Apply French spacing to the model's own wording (never to values from YAML):
     the ordinary space before a double punctuation mark, « % » or a closing guillemet, and
-    after an opening guillemet, becomes non-breaking; apostrophes become typographic."""
+    after an opening guillemet, and after « n° », becomes non-breaking; apostrophes become
+    typographic."""
     text = _BEFORE_DOUBLE.sub(NBSP + r"\1", text)
+    text = text.replace("n° ", "n°" + NBSP).replace("N° ", "N°" + NBSP)
     text = _AFTER_OPENING.sub("«" + NBSP, text)
     return text.replace("'", "\u2019")
 
