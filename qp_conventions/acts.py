@@ -78,9 +78,15 @@ class Act:
             self.kind, f"l'avenant n° {self.number}")
 
     @property
+    def e(self) -> str:
+        """The agreement of a participle with the act: « signée » (the convention, the
+        feuille de route), « signé » (an avenant)."""
+        return "" if self.kind == AVENANT else "e"
+
+    @property
     def signed_label(self) -> str:
         """« la convention signée », « l'avenant n° 2 signé »."""
-        return f"{self.label} {'signé' if self.kind == AVENANT else 'signée'}"
+        return f"{self.label} signé{self.e}"
 
     @property
     def field(self) -> str:
@@ -339,9 +345,13 @@ def archive(out: Path, slug: str, act: Act, signed_on: dt.date, labellisation: d
     return folder / papers[0][0]
 
 
-def people_record(people: People) -> dict:
+def people_record(people: People, civility: bool = True) -> dict:
+    """Each party's signatory by name (« Madame Camille Exemple »; without `civility`,
+    « Camille Exemple »)."""
+    keys = ("civilite", "prenom", "nom") if civility else ("prenom", "nom")
+
     def named(section) -> str:
-        return " ".join(str(getattr(section, key)) for key in ("civilite", "prenom", "nom")
+        return " ".join(str(getattr(section, key)) for key in keys
                         if isinstance(getattr(section, key), str))
 
     etat = people.etat
@@ -386,14 +396,14 @@ def check(path: Path, territory: Territory, out: Path, act: Act,
         if not act.signed:
             return frozen
         return problem(f"{act.signed_label} le {act.date:%d/%m/%Y}, mais pas archivé"
-                       f"{'' if act.kind == AVENANT else 'e'} : lancez « "
+                       f"{act.e} : lancez « "
                        f"{sign_command(path, out, act, act.date)} » pour garder le document "
                        "signé", WARNING)
     if not act.signed:
         again = "« statut: signee » et la date de signature" if act.kind == CONVENTION else \
             f"sa date de signature ({field_path(act.loc)}.date)"
-        return problem(f"{act.label} est signé{'' if act.kind == AVENANT else 'e'} depuis le "
-                       f"{kept['signee_le']} (archivé{'' if act.kind == AVENANT else 'e'} sous "
+        return problem(f"{act.label} est signé{act.e} depuis le "
+                       f"{kept['signee_le']} (archivé{act.e} sous "
                        f"{archived}), mais le fichier ne le "
                        f"dit plus : remettez-y {again}")
     if act.kind == CONVENTION and kept.get("labellisation", f"{territory.labellisation}") != \
@@ -404,6 +414,7 @@ def check(path: Path, territory: Territory, out: Path, act: Act,
                        field="labellisation")
     revised_later = any(a.objet == "feuille_de_route" and a.numero > act.number
                         for a in territory.avenants)
+    archived_bytes: dict[str, bytes] = {}
     for document in kept["documents"]:  # the signed documents themselves, as kept
         archived_copy = out / ARCHIVE / document["fichier"]
         try:
@@ -416,7 +427,7 @@ def check(path: Path, territory: Territory, out: Path, act: Act,
             return problem(f"document signé {archived_copy} endommagé : ce n'est plus le document "
                            f"archivé le {kept['signee_le']} (son empreinte a changé) ; reprenez-le "
                            "de l'historique (git), ne le supprimez pas")
-        document["data"] = data
+        archived_bytes[document["fichier"]] = data
     for document in kept["documents"]:
         blocks = rendered.get(document["fichier"])
         if blocks is None:
@@ -445,7 +456,7 @@ def check(path: Path, territory: Territory, out: Path, act: Act,
                            "route révisée sera annexée à cet avenant")
         # The annexes go on in a revision (or were not signed): the signed document
         # stays as it was signed.
-        frozen.kept[document["fichier"]] = document["data"]
+        frozen.kept[document["fichier"]] = archived_bytes[document["fichier"]]
     return frozen
 
 

@@ -54,8 +54,8 @@ def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convent
     if kept is not None:
         again = "" if recorded else (
             f" ; {path} ne le dit plus : remettez-y sa date de signature")
-        raise QPError(f"{act.label} de {slug} est déjà signé{'' if act.kind == acts.AVENANT else 'e'}"
-                      f" (le {kept['signee_le']}) et archivé{'' if act.kind == acts.AVENANT else 'e'}"
+        raise QPError(f"{act.label} de {slug} est déjà signé{act.e}"
+                      f" (le {kept['signee_le']}) et archivé{act.e}"
                       f" sous {out / acts.ARCHIVE}{again} ; une modification passe par un "
                       "avenant")
     verification = None
@@ -71,7 +71,7 @@ def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convent
                           f"dernière signature de {signed_pdf} date du {day:%d/%m/%Y} : qp sign "
                           "ne change pas une date de signature ; rien n'a été changé")
     if isinstance(recorded, dt.date) and recorded != day:
-        raise QPError(f"{path} dit déjà {act.label} signé{'' if act.kind == acts.AVENANT else 'e'} "
+        raise QPError(f"{path} dit déjà {act.label} signé{act.e} "
                       f"le {recorded:%d/%m/%Y} : qp sign ne change pas une date de signature "
                       f"(pour archiver {act.signed_label} : "
                       f"{acts.sign_command(path, out, act, recorded)})")
@@ -175,6 +175,5 @@ def _verify(path: Path, checked, out: Path, act: acts.Act, signed_pdf: Path,
 
 
 def signer_names(people: acts.People) -> str:
-    """« Camille EXEMPLE et Claude FICTIF » (who signed, as the summary names them)."""
-    return " et ".join(f"{name.split(' ', 1)[-1]}" if name else "?"
-                       for name in acts.people_record(people).values())
+    """« Camille Exemple et Claude Fictif » (who signed, as the summary names them)."""
+    return " et ".join(name or "?" for name in acts.people_record(people, civility=False).values())
