@@ -28,6 +28,7 @@ from typing import Any
 
 from .blocks import Block
 from .errors import WARNING, Problem, QPError, describe_os_error, field_path
+from .files import MAX_WORD_FILE, NotReadable, holds, read_regular
 from .model import Avenant, Prefect, Representative, Signatories, State, Territory
 
 ARCHIVE = "signees"  # the folder of out/ where signed acts are kept
@@ -312,7 +313,7 @@ def archive(out: Path, slug: str, act: Act, signed_on: dt.date, labellisation: d
         files.append((f"{slug}{act.suffix}.pdf", signed_pdf))
     for name, data in files:
         target = folder / name
-        if target.exists() and target.read_bytes() != data:
+        if target.exists() and not holds(target, data):
             raise QPError(f"{target} existe déjà, sans son enregistrement {kept_path.name}, et "
                           "n'est pas le document à signer : déplacez-le avant de signer")
     documents = []
@@ -418,10 +419,13 @@ def check(path: Path, territory: Territory, out: Path, act: Act,
     for document in kept["documents"]:  # the signed documents themselves, as kept
         archived_copy = out / ARCHIVE / document["fichier"]
         try:
-            data = archived_copy.read_bytes()
+            data = read_regular(archived_copy, MAX_WORD_FILE)
         except OSError as exc:
             return problem(f"document signé {archived_copy} illisible ou absent "
                            f"({describe_os_error(exc)}) : reprenez-le de l'historique (git)")
+        except NotReadable as exc:
+            return problem(f"document signé {archived_copy} illisible ({exc}) : reprenez-le de "
+                           "l'historique (git)")
         if isinstance(document.get("sha256"), str) and \
                 hashlib.sha256(data).hexdigest() != document["sha256"]:
             return problem(f"document signé {archived_copy} endommagé : ce n'est plus le document "

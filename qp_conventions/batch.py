@@ -16,8 +16,10 @@ import multiprocessing
 import os
 import signal
 import sys
+import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from io import BytesIO
 from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -28,6 +30,7 @@ from .core import distinct, fewer_cycle_collections
 from .docx import load_reference
 from .documents import Document
 from .errors import InvalidTerritory, Problem, QPError, UsageError, describe_os_error, pasteable
+from .files import MAX_WORD_FILE, NotReadable, read_regular
 from .output import (HAND_EDITED, ChangedMeanwhile, Manifest, keep_aside, locked,
                      prepare_folder, remove_leftovers, write_atomic)
 from .render import environment, templates_dir
@@ -162,6 +165,7 @@ class Outcome:
     warnings: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     backup: Path | None = None  # where a hand-edited document was kept (--force)
+    broken: bool = False  # (EDITED) no longer a Word document at all: truncated, replaced
 
     @property
     def planned(self) -> str:
@@ -169,7 +173,8 @@ class Outcome:
         return {
             NEW: "absent : serait écrit",
             STALE: "périmé : serait réécrit",
-            EDITED: "modifié à la main depuis que qp l'a écrit : ne serait remplacé qu'avec --force",
+            EDITED: (NOT_WORD if self.broken else "modifié à la main depuis que qp l'a écrit")
+                    + " : ne serait remplacé qu'avec --force",
             EXTRA: "en trop : aucun territoire ne le produit",
             FAILED: "territoire en erreur",
         }[self.status]
@@ -178,9 +183,12 @@ class Outcome:
     def refusal(self) -> str:
         """Why generating left this document as it was."""
         if self.status == EDITED:
-            return (f"{self.target} a été modifié depuis que qp l'a écrit (ouvert et enregistré "
-                    "dans Word ?) : il n'est pas remplacé. Pour le remplacer : « qp generate "
-                    f"{self.slug} --force » (le document modifié sera gardé sous "
+            what = (f"{NOT_WORD} (tronqué, ou remplacé par un autre fichier)" if self.broken
+                    else "a été modifié depuis que qp l'a écrit (ouvert et enregistré dans "
+                         "Word ?)")
+            kept = "le fichier" if self.broken else "le document modifié"
+            return (f"{self.target} {what} : il n'est pas remplacé. Pour le remplacer : « qp "
+                    f"generate {self.slug} --force » ({kept} sera gardé sous "
                     f"{self.target.with_name(self.target.stem + HAND_EDITED + '.docx')}).")
         return f"{self.slug} : rien n'a été écrit"
 
@@ -204,11 +212,17 @@ class Outcome:
         return bool(self.errors) and all(acts.is_signed_act_problem(p) for p in self.errors)
 
 
+NOT_WORD = "n'est plus un document Word"
+
+
 def _on_disk(target: Path) -> bytes | None:
     try:
-        return target.read_bytes()
+        return read_regular(target, MAX_WORD_FILE)
     except FileNotFoundError:
         return None
+    except NotReadable as exc:
+        # (its Problem names the file)
+        raise QPError(f"{exc} ; il n'est pas remplacé : déplacez-le") from None
     except OSError as exc:
         raise QPError(f"lecture impossible de {target} : {describe_os_error(exc)}") from None
 
@@ -248,6 +262,7 @@ def _plan(built: Built, out: Path, manifest: Manifest | None) -> list[Step]:
             outcome.status = STALE
         else:
             outcome.status = EDITED
+            outcome.broken = not zipfile.is_zipfile(BytesIO(current))
         steps.append(Step(outcome, current, document.data))
     return steps
 
@@ -263,7 +278,10 @@ def _extra(out: Path, built_all: list[Built], manifest: Manifest,
     for document in sorted(out.glob("*.docx")):
         slug = documents.territory_of(document.name, roadmap)
         if document.name not in produced and slug is not None and slug not in in_error:
-            ours = manifest.written_by_us(document.name, _on_disk(document) or b"")
+            try:
+                ours = manifest.written_by_us(document.name, _on_disk(document) or b"")
+            except QPError:  # (a folder, a pipe named .docx: not qp's, kept)
+                ours = False
             found.append((Outcome(document.stem, document, EXTRA), ours))
     return found
 
@@ -336,6 +354,7 @@ def generate(paths: list[Path], out: Path, *, jobs: int = 0, force: bool = False
             with locked(out, wait, on_wait_once):
                 if not cleaned:  # what killed runs left, now that none is running
                     remove_leftovers(out)
+                    remove_leftovers(out / acts.ARCHIVE)  # (qp sign's, same lock)
                     pdf_copies.remove_abandoned_work(out)
                     cleaned = True
                 try:

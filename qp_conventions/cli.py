@@ -524,8 +524,10 @@ def _convention_lines(name: str, territories: Path) -> list:
     """The text of a document file, or of a territory's convention as generated now."""
     from . import text as reading
 
-    if name.lower().endswith(".docx"):
-        return reading.lines(reading.read(Path(name)), name)
+    path = Path(name)  # (a file that is no territory file, /dev/zero too, is a document)
+    if name.lower().endswith(".docx") or (path.exists() and not path.is_dir()
+                                          and path.suffix.lower() not in (".yaml", ".yml")):
+        return reading.lines(reading.read(path), name)
     from . import core, documents
 
     checked = core.validate([core.find_one(name, territories)])[0]

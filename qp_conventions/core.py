@@ -15,6 +15,7 @@ from typing import Iterator
 
 from . import acts, lifecycle, programme
 from .errors import QPError, UsageError
+from .files import is_temporary
 from .loader import EXTENSIONS, NAME, SAYS_YAML, name_problem
 from .validate import PROGRAMME_FILE, Checked, check_file
 
@@ -24,7 +25,9 @@ from .validate import PROGRAMME_FILE, Checked, check_file
 def territory_files(folder: Path) -> list[Path]:
     """The territory files of a folder, sorted: every entry whose name says YAML. One that
     breaks the naming rule, or is not a plain file (a broken link, a folder), is kept:
-    validation reports it, rather than the batch silently counting one territory less."""
+    validation reports it, rather than the batch silently counting one territory less.
+    qp's own temporary files (`.x.yaml.<random>.tmp`) are not territories: left out, and
+    removed when the run that wrote them is gone."""
     if not folder.is_dir():
         if folder.exists():
             raise QPError(f"{folder} n'est pas un dossier : --territories désigne le dossier "
@@ -32,6 +35,11 @@ def territory_files(folder: Path) -> list[Path]:
         raise QPError(f"{folder} : dossier introuvable")
     found = sorted(p for p in folder.iterdir()
                    if SAYS_YAML.search(p.name) and not is_programme_file(p))
+    if any(is_temporary(p.name) for p in found):  # what a killed qp left: never a territory
+        from .output import remove_territory_leftovers
+
+        remove_territory_leftovers(folder)
+        found = [p for p in found if not is_temporary(p.name)]
     return distinct(found)
 
 

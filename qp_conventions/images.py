@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
+# Pixels, as the header gives them: a logo printed 10 cm wide at 300 dpi needs 1 200 × 600;
+# a few compressed bytes can declare a billion, that Word and LibreOffice would decode.
+MAX_PIXELS = 25_000_000
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,16 @@ def read_image(path: Path, name: str) -> Image:
                          "dans l'un de ces formats")
     if dimensions is None or 0 in dimensions:
         raise ImageError(f"image {kind.upper()} endommagée : {path}")
+    width, height = dimensions
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"image trop grande ({width} × {height} pixels, soit "
+                         f"{_millions(width * height)} de pixels ; {_millions(MAX_PIXELS)} au "
+                         f"plus) : {path} — réduisez-la (un logo de 600 pixels de large suffit)")
     return Image(name, data, kind, *dimensions)
+
+
+def _millions(pixels: int) -> str:
+    return f"{pixels / 1_000_000:.1f}".replace(".", ",").replace(",0", "") + " millions"
 
 
 def _png_size(data: bytes) -> tuple[int, int] | None:

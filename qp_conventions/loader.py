@@ -26,6 +26,7 @@ from yaml.events import (AliasEvent, MappingStartEvent, ScalarEvent, SequenceSta
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import InvalidTerritory, Problem, describe_os_error, field_path
+from .files import is_temporary
 
 MAX_FILE_BYTES = 1024 * 1024
 # A real territory file nests 5 levels (annexe_3_operations → operation → financements →
@@ -94,6 +95,9 @@ def name_problem(path: Path) -> str | None:
     """Why a territory file's name is refused, or None."""
     if path.suffix in EXTENSIONS and NAME.fullmatch(path.stem):
         return None
+    if is_temporary(path.name):  # (never advise renaming it over the real file)
+        return ("fichier temporaire laissé par un qp interrompu, pas un territoire : "
+                "supprimez-le")
     meant = SAYS_YAML.search(path.name)
     base = path.name[:meant.start()] if meant else path.stem
     return (f"nom de fichier « {path.name} » refusé : le nom d'un territoire s'écrit en "

@@ -20,7 +20,7 @@ from .errors import InvalidTerritory, QPError, UsageError
 from .french import join_or
 from .loader import EXTENSIONS, NAME, name_problem
 from .model import official_departement
-from .output import write_atomic
+from .output import rewrite, write_atomic
 from .render import templates_dir
 from .schema import SCHEMA_FILE, header_line, schema_text
 from .validate import check_file
@@ -104,5 +104,5 @@ def create(slug: str, territories: Path, nom: str | None, departements: list[str
         schema_file.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(schema_file, schema_text().encode("utf-8"))
         written_schema = schema_file
-    write_atomic(path, new.encode("utf-8"))
+    rewrite(path, new.encode("utf-8"), was=b"")  # (under the lock of territory files)
     return Created(path, written_schema, len(checked.warnings))

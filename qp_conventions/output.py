@@ -19,12 +19,14 @@ import os
 import re
 import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable, Iterator
 
 from filelock import FileLock, Timeout
 
 from .errors import QPError, describe_os_error
+from .files import TEMPORARY, NotReadable, is_temporary, read_regular
 
 MANIFEST = ".qp-manifest.json"
 PDF_FINGERPRINTS = ".qp-pdf.json"  # the fingerprints of the PDFs qp wrote (see pdf.py)
@@ -32,6 +34,7 @@ MAX_MANIFEST_BYTES = 10 * 1024 * 1024  # a manifest of thousands of documents is
 LOCK = ".qp-lock"
 PDF_WORK_PREFIX = ".qp-pdf-"  # LibreOffice's working folder (see pdf.py)
 HAND_EDITED = ".modifie-a-la-main"  # the name part of a hand-edited document kept aside
+STARTED = time.time()  # (about) when this run started: a leftover of a killed run is older
 
 
 def _file_mode(path: Path) -> int:
@@ -58,10 +61,12 @@ def write_atomic(path: Path, data: bytes, *, unless_changed_from: bytes | None =
     temporary = _staged(path, data)
     try:
         if unless_changed_from is not None:
-            try:
-                now = path.read_bytes()
+            try:  # (bounded: anything larger, or not a file, is not what was read)
+                now = read_regular(path, len(unless_changed_from))
             except FileNotFoundError:
                 now = b""
+            except NotReadable:
+                now = None
             if now != unless_changed_from:
                 raise ChangedMeanwhile(
                     f"{path} a été enregistré par quelqu'un pendant que qp le préparait : il "
@@ -81,15 +86,20 @@ def rewrite(path: Path, data: bytes, *, was: bytes) -> Path:
     are done under a lock that every qp of this machine takes for that file: two commands
     editing it at once cannot both think they succeeded. Returns the file written."""
     target = path.resolve() if path.is_symlink() else path
-    name = hashlib.sha256(str(target.absolute()).encode("utf-8", "surrogateescape")).hexdigest()
-    lock = FileLock(Path(tempfile.gettempdir()) / f"qp-{name[:24]}.lock")
     try:
-        with lock.acquire(timeout=60):  # (held for the time of one write)
+        with _file_lock(target).acquire(timeout=60):  # (held for the time of one write)
+            _remove_stale(target.parent, lambda name: name == target.name)
             write_atomic(target, data, unless_changed_from=was)
     except Timeout:
         raise QPError(f"{path} : un autre qp le modifie depuis plus d'une minute ; relancez "
                       "la commande") from None
     return target
+
+
+def _file_lock(target: Path) -> FileLock:
+    """The lock every qp of this machine takes to write the file `target` (a territory)."""
+    name = hashlib.sha256(str(target.absolute()).encode("utf-8", "surrogateescape")).hexdigest()
+    return FileLock(Path(tempfile.gettempdir()) / f"qp-{name[:24]}.lock")
 
 
 def write_together(files: dict[Path, bytes]) -> None:
@@ -176,10 +186,38 @@ def locked(out: Path, wait: float, on_wait: Callable[[], None]) -> Iterator[None
 def remove_leftovers(folder: Path) -> None:
     """Temporary files left by a killed run (never a finished output). Called with the
     folder's lock held, so none of them belongs to a running qp."""
-    for pattern in (".*.docx.*.tmp", ".*.pdf.*.tmp", f".{MANIFEST}.*.tmp",
-                    f".{PDF_FINGERPRINTS}.*.tmp"):
-        for leftover in folder.glob(pattern):  # only what write_atomic names
-            with contextlib.suppress(OSError):
+    _remove_stale(folder, lambda name: True)
+
+
+def remove_territory_leftovers(folder: Path) -> None:
+    """The temporary files of territory files that a killed run left in `folder`: each
+    one's writer is gone when its territory file's lock is free (every qp writing a
+    territory file holds it)."""
+    def free(name: str) -> bool:
+        if not name.lower().endswith((".yaml", ".yml")):  # (another command's, not ours to judge)
+            return False
+        lock = _file_lock(folder / name)
+        try:
+            lock.acquire(timeout=0)
+        except (Timeout, OSError):
+            return False
+        lock.release()
+        return True
+
+    _remove_stale(folder, free)
+
+
+def _remove_stale(folder: Path, free: Callable[[str], bool]) -> None:
+    """Remove qp's temporary files of `folder` older than this run whose target file is
+    `free` (no running qp writes it)."""
+    try:
+        names = [name for name in os.listdir(folder) if is_temporary(name)]
+    except OSError:
+        return
+    for name in names:
+        leftover = folder / name
+        with contextlib.suppress(OSError):
+            if leftover.lstat().st_mtime < STARTED and free(TEMPORARY.fullmatch(name)["target"]):
                 leftover.unlink()
 
 

@@ -10,16 +10,27 @@ from __future__ import annotations
 
 import difflib
 import zipfile
+import zlib
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import Callable
 
 from lxml import etree
 
 from .errors import QPError, describe_os_error
+from .files import MAX_WORD_FILE, NotReadable, read_regular
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-MAX_PART = 200 * 1024 * 1024  # bytes of document.xml: far above any convention
+
+# Bounds of what is read, far above any convention (qp's are 20 KB, with a document.xml
+# of 30 KB and 2 000 elements; Word's own are a few times larger), so that a hostile file
+# is answered in a second or two and a few hundred megabytes at most.
+MAX_ENTRIES = 10_000  # parts of the package (Word writes about twenty)
+MAX_PART = 20 * 1024 * 1024  # bytes of one part once inflated, counted while inflating
+MAX_MARKS = 250_000  # « < » and « = » in the document and its styles: each element
+# needs a « < », each attribute a « = », so this bounds what the parser builds
+CHUNK = 64 * 1024  # inflated and parsed this much at a time
 
 
 @dataclass(frozen=True)
@@ -29,29 +40,35 @@ class Line:
 
 
 def read(path: Path) -> bytes:
+    """The bytes of a .docx given by its path: a regular file of at most MAX_WORD_FILE
+    bytes, checked before reading it."""
     try:
-        return path.read_bytes()
+        return read_regular(path, MAX_WORD_FILE)
+    except NotReadable as exc:
+        raise QPError(f"{path} : {exc} ; qp lit un document Word (.docx)") from None
     except OSError as exc:
         raise QPError(f"{path} illisible ({describe_os_error(exc)})") from None
 
 
 def lines(data: bytes, name: str) -> list[Line]:
-    """The lines of the document `data` (its file name `name`, for messages)."""
+    """The lines of the document `data` (its file name `name`, for messages). The package
+    is read in bounds (see MAX_…), whatever sizes it declares."""
+    if data.count(b"PK\x01\x02") > MAX_ENTRIES:  # each entry of the zip's directory starts so
+        raise QPError(f"{name} : document Word refusé (plus de {MAX_ENTRIES} parties)")
     try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            body = _part(archive, "word/document.xml", name)
-            styles = _part(archive, "word/styles.xml", name, required=False)
-    except zipfile.BadZipFile:
+        archive = zipfile.ZipFile(BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError):
         raise QPError(f"{name} n'est pas un document Word (.docx)") from None
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    try:
-        root = etree.fromstring(body, parser)
-        levels = _style_levels(etree.fromstring(styles, parser)) if styles else {}
-    except etree.XMLSyntaxError:
-        raise QPError(f"{name} : document Word endommagé (XML illisible)") from None
+    budget = [MAX_MARKS]
+    own: dict[str, int] = {}
+    based: dict[str, str] = {}
+    levels: dict[str, int] = {}
     found: list[Line] = []
-    container = root.find(f"{W}body")
-    for element in container if container is not None else []:
+
+    def style(element: etree._Element) -> None:
+        _note_style(element, own, based)
+
+    def body(element: etree._Element) -> None:
         if element.tag == f"{W}p":
             found.append(Line(_text(element), _level(element, levels)))
         elif element.tag == f"{W}tbl":
@@ -59,19 +76,86 @@ def lines(data: bytes, name: str) -> list[Line]:
                 cells = [" / ".join(t for t in (_text(p) for p in cell.iter(f"{W}p")) if t)
                          for cell in row.iter(f"{W}tc")]
                 found.append(Line(" | ".join(cells), None))
+
+    with archive:
+        _parse(archive, "word/styles.xml", name, f"{W}styles", (f"{W}style",), style, budget,
+               required=False)
+        levels.update(_style_levels(own, based))
+        _parse(archive, "word/document.xml", name, f"{W}body", (f"{W}p", f"{W}tbl"), body,
+               budget)
     return found
 
 
-def _part(archive: zipfile.ZipFile, part: str, name: str, required: bool = True) -> bytes | None:
+def _parse(archive: zipfile.ZipFile, part: str, name: str, container: str, tags: tuple[str, ...],
+           handle: Callable[[etree._Element], None], budget: list[int],
+           required: bool = True) -> None:
+    """Inflate and parse `part` piece by piece, calling `handle` with each complete child of
+    the element `container` named in `tags`, then dropping it: memory holds one paragraph or
+    table at a time. Refused beyond MAX_PART bytes, or beyond the « < » and « = » left in
+    `budget` (counted in each piece before it is parsed, in C rather than element by
+    element), or with a DTD (its entities would hide words: Word never writes one)."""
     try:
         info = archive.getinfo(part)
     except KeyError:
         if required:
             raise QPError(f"{name} n'est pas un document Word (pas de {part})") from None
-        return None
+        return
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):  # as Word writes
+        raise QPError(f"{name} : document Word refusé ({part} compressé par une méthode "
+                      "que Word n'emploie pas)")
+    too_large = QPError(f"{name} : {part} démesuré (plus de {MAX_PART // (1024 * 1024)} Mo "
+                        "une fois décompressé)")
     if info.file_size > MAX_PART:
-        raise QPError(f"{name} : {part} démesuré ({info.file_size} octets)")
-    return archive.read(info)
+        raise too_large
+    parser = etree.XMLPullParser(events=("end",), tag=tags, resolve_entities=False,
+                                 no_network=True, load_dtd=False, remove_comments=True,
+                                 remove_pis=True, huge_tree=False)
+    checked, size, root, holder = False, 0, None, None
+    try:
+        with archive.open(info) as stream:
+            while True:
+                chunk = stream.read(CHUNK)  # (inflates at most CHUNK bytes)
+                size += len(chunk)
+                if size > MAX_PART:
+                    raise too_large
+                budget[0] -= chunk.count(b"<") + chunk.count(b"=")
+                if budget[0] < 0:
+                    raise QPError(f"{name} : document Word démesuré (plus de {MAX_MARKS} "
+                                  "balises et attributs XML)")
+                if chunk:
+                    parser.feed(chunk)
+                else:
+                    root = parser.close()
+                for _, element in parser.read_events():
+                    if not checked:  # (the DTD comes before the first element)
+                        _refuse_dtd(element, part, name)
+                        checked = True
+                    parent = element.getparent()
+                    if parent is not holder:  # (a paragraph in a table: read with its table)
+                        if holder is not None or parent is None or parent.tag != container:
+                            continue
+                        holder = parent
+                    handle(element)
+                    element.clear()
+                    while element.getprevious() is not None:
+                        del parent[0]
+                if not chunk:
+                    if not checked:
+                        _refuse_dtd(root, part, name)
+                    return
+    except etree.XMLSyntaxError:
+        raise QPError(f"{name} : document Word endommagé ({part} : XML illisible)") from None
+    except (zipfile.BadZipFile, EOFError, ValueError, RuntimeError, NotImplementedError,
+            zlib.error):  # what zipfile raises on a damaged (or encrypted) part
+        raise QPError(f"{name} : document Word endommagé ({part} illisible dans "
+                      "l'archive)") from None
+
+
+def _refuse_dtd(element: etree._Element, part: str, name: str) -> None:
+    docinfo = element.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise QPError(f"{name} : document Word refusé : {part} déclare une DTD (<!DOCTYPE>), "
+                      "que Word n'écrit jamais, et dont les entités cacheraient du texte")
 
 
 def _text(paragraph: etree._Element) -> str:
@@ -84,17 +168,19 @@ def _text(paragraph: etree._Element) -> str:
     return " ".join("".join(parts).split())
 
 
-def _style_levels(styles: etree._Element) -> dict[str, int]:
+def _note_style(style: etree._Element, own: dict[str, int], based: dict[str, str]) -> None:
+    """A paragraph style's own outline level, and the style it is based on."""
+    name = style.get(f"{W}styleId")
+    level = style.find(f"{W}pPr/{W}outlineLvl")
+    if level is not None:
+        own[name] = _int(level.get(f"{W}val", "9"))
+    parent = style.find(f"{W}basedOn")
+    if parent is not None:
+        based[name] = parent.get(f"{W}val")
+
+
+def _style_levels(own: dict[str, int], based: dict[str, str]) -> dict[str, int]:
     """Each paragraph style's outline level, inherited through `basedOn`."""
-    own, based = {}, {}
-    for style in styles.iter(f"{W}style"):
-        name = style.get(f"{W}styleId")
-        level = style.find(f"{W}pPr/{W}outlineLvl")
-        if level is not None:
-            own[name] = int(level.get(f"{W}val", "9"))
-        parent = style.find(f"{W}basedOn")
-        if parent is not None:
-            based[name] = parent.get(f"{W}val")
     levels = {}
     for name in set(own) | set(based):
         seen, current = set(), name
@@ -106,10 +192,17 @@ def _style_levels(styles: etree._Element) -> dict[str, int]:
     return levels
 
 
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:  # (a damaged value: body text)
+        return 9
+
+
 def _level(paragraph: etree._Element, levels: dict[str, int]) -> int | None:
     direct = paragraph.find(f"{W}pPr/{W}outlineLvl")
     if direct is not None:
-        level = int(direct.get(f"{W}val", "9"))
+        level = _int(direct.get(f"{W}val", "9"))
     else:
         style = paragraph.find(f"{W}pPr/{W}pStyle")
         level = levels.get(style.get(f"{W}val")) if style is not None else None

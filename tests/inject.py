@@ -8,6 +8,11 @@
                                                        pool its thread (a process limit)
     python inject.py kill-after-writes N ARGS…          the process dies right after its
                                                        N-th file written (qp sign)
+    python inject.py pause-before-replace NAME ARGS…    the process says « paused » on
+                                                       stderr and waits, its file NAME
+                                                       written beside it but not yet put in
+                                                       place: the moment a kill -9 leaves
+                                                       a temporary file behind
 """
 
 from __future__ import annotations
@@ -85,11 +90,28 @@ def kill_after_writes(count: int) -> None:
     output.write_atomic = signing.write_atomic = write
 
 
+def pause_before_replace(name: str) -> None:
+    import time
+
+    real_replace = output._replace
+
+    def replace(temporary, path):
+        if path.name == name:
+            sys.stderr.write("paused\n")
+            sys.stderr.flush()
+            time.sleep(600)
+        real_replace(temporary, path)
+
+    output._replace = replace
+
+
 if __name__ == "__main__":
     fault, count, *args = sys.argv[1:]
     {"kill-after-manifest-save": kill_after_manifest_save,
      "refuse-processes-after": refuse_processes_after,
      "refuse-threads": refuse_threads,
-     "kill-after-writes": kill_after_writes}[fault](int(count))
+     "kill-after-writes": kill_after_writes,
+     "pause-before-replace": pause_before_replace}[fault](
+        count if fault == "pause-before-replace" else int(count))
     sys.argv = ["qp", *args]
     main()

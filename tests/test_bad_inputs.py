@@ -388,6 +388,50 @@ def test_hand_edited_document_is_not_overwritten_without_force(qp, fictional, tm
     assert qp("generate", "--all", "--check", "-t", fictional, "-o", out).code == 0
 
 
+@pytest.mark.parametrize("damage", ["truncated", "not a zip"])
+def test_a_document_that_is_no_longer_word_is_named_so(qp, fictional, tmp_path, damage):
+    out = tmp_path / "out"
+    assert qp("generate", "val-fictif", "-t", fictional, "-o", out).code == 0
+    document = out / "val-fictif.docx"
+    broken = document.read_bytes()[:3000] if damage == "truncated" else b"<html>404</html>"
+    document.write_bytes(broken)
+    source = fictional / "val-fictif.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace("exemplaires: 3", "exemplaires: 4"),
+                      encoding="utf-8")
+
+    check = qp("generate", "val-fictif", "--check", "-t", fictional, "-o", out)
+    assert check.code == 1
+    assert f"{document} : n'est plus un document Word : ne serait remplacé qu'avec --force" \
+        in check.out.splitlines()
+    refused = qp("generate", "val-fictif", "-t", fictional, "-o", out)
+    assert refused.code == 1
+    assert (f"{document} n'est plus un document Word (tronqué, ou remplacé par un autre "
+            "fichier) : il n'est pas remplacé. Pour le remplacer : « qp generate val-fictif "
+            f"--force » (le fichier sera gardé sous {out / 'val-fictif.modifie-a-la-main.docx'}).") \
+        in refused.err.replace("\n", " ")
+    assert "modifié depuis que qp" not in refused.err
+    assert document.read_bytes() == broken
+    assert qp("generate", "val-fictif", "-t", fictional, "-o", out, "--force").code == 0
+    assert (out / "val-fictif.modifie-a-la-main.docx").read_bytes() == broken
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_in_place_of_a_document_is_never_read(qp, fictional, tmp_path):
+    import os
+
+    out = tmp_path / "out"
+    out.mkdir()
+    os.mkfifo(out / "val-fictif.docx")  # (no writer: reading it would block forever)
+    os.mkfifo(out / "autre.docx")  # (a document no territory produces)
+    result = qp("generate", "--all", "-t", fictional, "-o", out)
+    assert result.code == 1
+    assert (f"{out / 'val-fictif.docx'}: erreur : ce n'est pas un fichier ordinaire (c'est un "
+            "tube) ; il n'est pas remplacé : déplacez-le") in result.err.splitlines()
+    check = qp("generate", "--all", "--check", "-t", fictional, "-o", out)
+    assert check.code == 1
+    assert f"{out / 'autre.docx'} : en trop : aucun territoire ne le produit" in check.out
+
+
 def test_billion_laughs_is_refused_with_bounded_memory():
     import tracemalloc
 

@@ -527,3 +527,98 @@ def test_sigterm_stops_the_batch_like_ctrl_c(tmp_path):
     if process.returncode == 143:
         assert "interrompu : les documents déjà écrits sont complets" in err
     assert "Traceback" not in err
+
+
+# 6. A kill -9 inside each write leaves a temporary file: the next run is not disturbed
+# by it, and removes it
+
+def killed_while_writing(root: Path, name: str, *args) -> None:
+    """Run `qp ARGS…` in `root` and kill it (SIGKILL) once it has written its file `name`
+    beside it, before putting it in place (tests/inject.py holds it there)."""
+    process = subprocess.Popen([sys.executable, str(INJECT), "pause-before-replace", name,
+                                *map(str, args)], cwd=root, env=checkout_env(),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr.readline() == "paused\n"
+    finally:
+        process.kill()
+        process.wait()
+
+
+def leftovers(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob(".*.tmp"))
+
+
+def draft_project(tmp_path: Path, change: str = "") -> Path:
+    (tmp_path / "territories").mkdir()
+    text = (FIXTURES / "val-fictif.yaml").read_text(encoding="utf-8")
+    (tmp_path / "territories" / "val-fictif.yaml").write_text(
+        text.replace("intitule: Maison de la création d'entreprise", f"intitule: Maison{change}"),
+        encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", ["val-fictif.docx", ".qp-manifest.json"])
+def test_generate_killed_while_writing(tmp_path, name):
+    root = draft_project(tmp_path)
+    killed_while_writing(root, name, "generate", "--all")
+    [leftover] = leftovers(root)
+    assert leftover.startswith(f"out/.{name}.")
+    again = run(*QP, "generate", "--all", cwd=root)
+    assert again.returncode == 0, again.stderr
+    assert "1 document(s) : 1 écrit(s)" in again.stdout
+    assert leftovers(root) == []
+
+
+def test_import_killed_while_writing_the_territory_file(tmp_path):
+    root = draft_project(tmp_path, " X")
+    before = (root / "territories" / "val-fictif.yaml").read_bytes()
+    killed_while_writing(root, "val-fictif.yaml", "import-operations", "val-fictif",
+                         FIXTURES / "operations-excel.xlsx", "--replace")
+    assert (root / "territories" / "val-fictif.yaml").read_bytes() == before
+    [leftover] = leftovers(root)
+    assert leftover.startswith("territories/.val-fictif.yaml.")
+    validated = run(*QP, "validate", cwd=root)  # never a territory, never « renommez-le »
+    assert validated.returncode == 0, validated.stderr
+    assert validated.stdout == ("1 fichier(s) vérifié(s) : 0 erreur(s), 0 fait(s) à compléter "
+                                "— valide\n")
+    generated = run(*QP, "generate", "--all", cwd=root)
+    assert generated.returncode == 0, generated.stderr
+    assert "renommez" not in generated.stdout + generated.stderr
+    assert leftovers(root) == []
+
+
+def test_import_killed_then_run_again(tmp_path):
+    root = draft_project(tmp_path, " X")
+    killed_while_writing(root, "val-fictif.yaml", "import-operations", "val-fictif",
+                         FIXTURES / "operations-excel.xlsx", "--replace")
+    again = run(*QP, "import-operations", "val-fictif", FIXTURES / "operations-excel.xlsx",
+                "--replace", cwd=root)
+    assert again.returncode == 0, again.stderr
+    assert "Maison de la création d'entreprise" in \
+        (root / "territories" / "val-fictif.yaml").read_text("utf-8")
+    assert leftovers(root) == []
+
+
+@pytest.mark.parametrize("name", ["val-fictif.yaml", "val-fictif.docx", "val-fictif.json"])
+def test_sign_killed_while_writing(tmp_path, name):
+    root = draft_project(tmp_path)
+    killed_while_writing(root, name, "sign", "val-fictif", "--date", "2021-10-15")
+    [leftover] = leftovers(root)
+    assert leftover.startswith({"val-fictif.yaml": "territories/", "val-fictif.docx": "out/signees/",
+                                "val-fictif.json": "out/signees/"}[name] + f".{name}.")
+    again = run(*QP, "sign", "val-fictif", "--date", "2021-10-15", cwd=root)
+    assert again.returncode == 0, again.stderr
+    assert (root / "out" / "signees" / "val-fictif.json").exists()
+    assert leftovers(root) == []
+
+
+def test_new_killed_while_writing(tmp_path):
+    (tmp_path / "territories").mkdir()
+    killed_while_writing(tmp_path, "val-neuf.yaml", "new", "val-neuf")
+    assert not (tmp_path / "territories" / "val-neuf.yaml").exists()
+    assert len(leftovers(tmp_path)) == 1
+    again = run(*QP, "new", "val-neuf", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "territories" / "val-neuf.yaml").exists()
+    assert leftovers(tmp_path) == []

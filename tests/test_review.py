@@ -3,9 +3,13 @@ sentences of out/ through it, `qp diff` compares two conventions clause by claus
 
 from __future__ import annotations
 
+import os
 import shutil
+import struct
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +124,150 @@ def test_git_diff_shows_the_changed_sentence(tmp_path):
     assert "-Le Chef de file désigné pour suivre le déploiement du programme sur " \
            "l’intercommunalité bénéficiaire est [à compléter" in diff
     assert "Binary files" not in diff
+
+
+# Hostile or broken Word files: a French error at once, never a hang, a traceback, or
+# words silently lost.
+
+WORD = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def word_file(path, document: bytes, *, method=zipfile.ZIP_DEFLATED, declared: int | None = None):
+    """A copy of a real convention whose word/document.xml is `document`; `declared`: the
+    size its zip directory claims instead of the real one."""
+    with zipfile.ZipFile(ROOT / "out" / "toulouse.docx") as source, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename == "word/document.xml":
+                target.writestr("word/document.xml", document, compress_type=method)
+            else:
+                target.writestr(info.filename, source.read(info.filename))
+    if declared is not None:  # the central directory's « uncompressed size » of the part
+        data = bytearray(path.read_bytes())
+        entry = next(i for i in _entries(data) if data[i + 46:].startswith(b"word/document.xml"))
+        struct.pack_into("<I", data, entry + 24, declared)
+        path.write_bytes(bytes(data))
+    return path
+
+
+def _entries(data: bytes):
+    position = data.find(b"PK\x01\x02")
+    while position != -1:
+        yield position
+        position = data.find(b"PK\x01\x02", position + 4)
+
+
+def body(content: bytes) -> bytes:
+    return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            b'<w:document xmlns:w="' + WORD.encode() + b'"><w:body>' + content
+            + b"</w:body></w:document>")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("kind, expected", [
+    ("pipe", "c'est un tube"), ("folder", "c'est un dossier"), ("device", "c'est un périphérique")])
+def test_text_reads_only_regular_files(qp, tmp_path, kind, expected):
+    path = tmp_path / "x.docx"
+    if kind == "pipe":
+        os.mkfifo(path)  # (no writer: opening it to read would block forever)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path = Path("/dev/zero")  # (would be read until memory runs out)
+    result = qp("text", path)
+    assert result.code == 1
+    assert result.err == (f"erreur : {path} : ce n'est pas un fichier ordinaire ({expected}) ; "
+                          "qp lit un document Word (.docx)\n")
+
+
+def test_text_checks_the_size_before_reading(qp, tmp_path):
+    path = tmp_path / "x.docx"
+    with open(path, "wb") as handle:  # (sparse: nothing written)
+        handle.truncate(60 * 1024 * 1024)
+    result = qp("text", path)
+    assert result.code == 1
+    assert result.err == (f"erreur : {path} : fichier démesuré (60,0 Mo ; 50,0 Mo au plus) ; "
+                          "qp lit un document Word (.docx)\n")
+
+
+def test_a_part_is_inflated_only_up_to_the_limit(qp, tmp_path):
+    huge = body(b"<w:p/>" * (21 * 1024 * 1024 // 6))  # 21 MB, 20 kB once compressed
+    honest = word_file(tmp_path / "honest.docx", huge)
+    result = qp("text", honest)
+    assert result.code == 1
+    assert result.err == (f"erreur : {honest} : word/document.xml démesuré (plus de 20 Mo une "
+                          "fois décompressé)\n")
+    lying = word_file(tmp_path / "lying.docx", huge, declared=5000)  # claims 5 000 bytes
+    result = qp("text", lying)
+    assert result.code == 1
+    assert result.err == (f"erreur : {lying} : document Word endommagé (word/document.xml "
+                          "illisible dans l'archive)\n")
+
+
+def test_the_elements_of_a_document_are_counted(qp, tmp_path, monkeypatch):
+    from qp_conventions import text
+
+    monkeypatch.setattr(text, "MAX_MARKS", 5000)  # (250 000: 2 s of empty paragraphs)
+    path = word_file(tmp_path / "x.docx", body(b"<w:p/>" * 5000))
+    result = qp("text", path)
+    assert result.code == 1
+    assert result.err == (f"erreur : {path} : document Word démesuré (plus de 5000 balises et "
+                          "attributs XML)\n")
+    attributes = b" ".join(b'a%d=""' % i for i in range(5000))  # one element: no « < » to count
+    path = word_file(tmp_path / "y.docx", body(b"<w:p " + attributes + b"/>"))
+    assert qp("text", path).err == (f"erreur : {path} : document Word démesuré (plus de 5000 "
+                                    "balises et attributs XML)\n")
+
+
+@pytest.mark.parametrize("doctype", [
+    b'<!DOCTYPE w:document [<!ENTITY e "MILIEU">]>',  # its text would be lost: « AVANT »
+    b'<!DOCTYPE w:document SYSTEM "http://example.org/word.dtd">',
+])
+def test_a_document_with_a_dtd_is_refused(qp, tmp_path, doctype):
+    xml = body(b"<w:p><w:r><w:t>AVANT &e; APRES</w:t></w:r></w:p>"
+               if b"ENTITY" in doctype else b"<w:p><w:r><w:t>AVANT</w:t></w:r></w:p>")
+    xml = xml.replace(b"?>\n", b"?>\n" + doctype, 1)
+    path = word_file(tmp_path / "x.docx", xml)
+    result = qp("text", path)
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err == (f"erreur : {path} : document Word refusé : word/document.xml déclare "
+                          "une DTD (<!DOCTYPE>), que Word n'écrit jamais, et dont les entités "
+                          "cacheraient du texte\n")
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: word_file(p, body(b"<w:p/>"), method=zipfile.ZIP_BZIP2),
+     " : document Word refusé (word/document.xml compressé par une méthode que Word n'emploie "
+     "pas)"),
+    (lambda p: word_file(p, body(b"<w:p>" + b"<w:r>" * 1000 + b"</w:r>" * 1000 + b"</w:p>")),
+     " : document Word endommagé (word/document.xml : XML illisible)"),
+    (lambda p: p.write_bytes((ROOT / "out" / "toulouse.docx").read_bytes()[:5000]),  # truncated
+     " n'est pas un document Word (.docx)"),
+])
+def test_damaged_or_unusual_packages(qp, tmp_path, make, message):
+    path = tmp_path / "x.docx"
+    make(path)
+    result = qp("text", path)
+    assert result.code == 1
+    assert result.err == f"erreur : {path}{message}\n"
+
+
+def test_a_broken_outline_level_is_body_text(qp, tmp_path):
+    path = word_file(tmp_path / "x.docx", body(
+        b'<w:p><w:pPr><w:outlineLvl w:val="un"/></w:pPr><w:r><w:t>Texte</w:t></w:r></w:p>'))
+    result = qp("text", path)
+    assert (result.code, result.out) == (0, "Texte\n")
+
+
+def test_diff_reads_documents_in_the_same_bounds(qp, tmp_path):
+    path = word_file(tmp_path / "x.docx", body(b"<w:p/>" * (21 * 1024 * 1024 // 6)))
+    result = qp("diff", "toulouse", path, "-t", ROOT / "territories")
+    assert result.code == 1
+    assert result.err == (f"erreur : {path} : word/document.xml démesuré (plus de 20 Mo une "
+                          "fois décompressé)\n")
+    if Path("/dev/zero").exists():
+        result = qp("diff", "toulouse", "/dev/zero", "-t", ROOT / "territories")
+        assert result.code == 1
+        assert result.err == ("erreur : /dev/zero : ce n'est pas un fichier ordinaire (c'est un "
+                              "périphérique) ; qp lit un document Word (.docx)\n")

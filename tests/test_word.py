@@ -360,13 +360,23 @@ LOGO_MISTAKES = {
     "../logo.png": "« ../logo.png » : indiquez le nom d'une image placée dans le dossier du "
                    "fichier de territoire ({folder}), ou dans un de ses sous-dossiers",
     "dossier.png": "{folder}/dossier.png n'est pas un fichier",
+    "immense.png": "image trop grande (30000 × 30000 pixels, soit 900 millions de pixels ; 25 "
+                   "millions au plus) : {folder}/immense.png — réduisez-la (un logo de 600 "
+                   "pixels de large suffit)",
+    "immense.jpg": "image trop grande (6000 × 5000 pixels, soit 30 millions de pixels ; 25 "
+                   "millions au plus) : {folder}/immense.jpg — réduisez-la (un logo de 600 "
+                   "pixels de large suffit)",
 }
 
 
 @pytest.mark.parametrize("name", LOGO_MISTAKES)
 def test_a_wrong_logo_is_located(qp, tree, name):
     root = tree({"t/x.yaml": GOOD, "t/texte.png": "ceci n'est pas une image\n",
-                 "t/lourd.png": png(10, 10) + b"\0" * (2 * 1024 * 1024)})
+                 "t/lourd.png": png(10, 10) + b"\0" * (2 * 1024 * 1024),
+                 # (sizes in the header only: what is read of them)
+                 "t/immense.png": png(1, 1).replace(struct.pack(">II", 1, 1),
+                                                    struct.pack(">II", 30000, 30000), 1),
+                 "t/immense.jpg": jpeg_header(6000, 5000)})
     (root / "t" / "dossier.png").mkdir()
     with_logos(root, f"[\"{name}\"]")
     result = qp("generate", "x", "-t", root / "t", "-o", root / "out")
