@@ -78,11 +78,12 @@ def validate(
     for result in checked:  # an archived signed PDF that no longer verifies
         if result.territory is not None:
             result.problems += signed_pdf_problems(result.path, out)
-    for result in checked:
-        for problem in result.problems:
-            _print_problem(problem)
-    errors = sum(len(c.errors) for c in checked)
-    warnings = sum(len(c.warnings) for c in checked)
+    # (programme.yaml's problems come with every territory that waits for it: once here)
+    problems = list(dict.fromkeys(p for result in checked for p in result.problems))
+    for problem in problems:
+        _print_problem(problem)
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
     valid = not errors and not (strict and warnings)
     say(f"{len(checked)} fichier(s) vérifié(s) : {errors} erreur(s), {warnings} fait(s) à "
         "compléter — ", ("valide", "green") if valid else ("invalide", "red"),
@@ -161,9 +162,8 @@ def _say_planned(outcome) -> None:
 
 
 def _report_check(outcomes: list, paths: list[Path], out: Path) -> None:
-    for outcome in outcomes:
-        for problem in outcome.errors:
-            _print_problem(problem)
+    for problem in dict.fromkeys(p for outcome in outcomes for p in outcome.errors):
+        _print_problem(problem)
     if not outcomes:
         say((f"{out} est à jour ({len(paths)} document(s))", "green"))
         return
@@ -179,9 +179,12 @@ def _report_generate(outcomes: list) -> bool:
     from . import batch
 
     failed = [o for o in outcomes if o.status in (batch.FAILED, batch.EDITED)]
+    shown: set = set()  # (programme.yaml's problems: once, though every territory waits)
     for outcome in failed:
         for problem in outcome.errors:
-            _print_problem(problem)
+            if problem not in shown:
+                _print_problem(problem)
+                shown.add(problem)
         say((outcome.refusal, "red"), err=True)
     for outcome in outcomes:
         if outcome.backup is not None:

@@ -17,7 +17,7 @@ from . import acts, lifecycle, programme
 from .errors import QPError, UsageError
 from .files import is_temporary
 from .loader import EXTENSIONS, NAME, SAYS_YAML, name_problem
-from .validate import PROGRAMME_FILE, Checked, check_file
+from .validate import Checked, check_file, is_programme_name
 
 
 # --- finding territory files ---------------------------------------------------------
@@ -46,7 +46,7 @@ def territory_files(folder: Path) -> list[Path]:
 def is_programme_file(path: Path) -> bool:
     """territories/programme.yaml holds the programme's national facts: never a
     territory (validate.check_programme reads it for every territory beside it)."""
-    return path.name.lower() == PROGRAMME_FILE
+    return is_programme_name(path.name)
 
 
 def _not_programme(path: Path) -> Path:

@@ -173,6 +173,38 @@ def test_a_wrong_programme_file_is_named_for_every_territory(story, qp):
     assert validated.err.count("territories/programme.yaml:11:18: erreur : vagues[1].territoires") == 1
 
 
+def test_a_wrong_programme_file_is_printed_once_and_named_by_each_territory(story, qp):
+    shutil.copy(story / "territories" / "val-histoire.yaml", story / "territories" / "val-bis.yaml")
+    edit(story / "territories" / "programme.yaml", "    territoires: 14", "    territoires: 0")
+    for command in (("validate",), ("generate", "--all")):
+        result = qp(*command)
+        assert result.code == 1
+        assert result.err.count("territories/programme.yaml:11:18: erreur : vagues[1].territoires") == 1
+        for name in ("val-bis", "val-histoire"):
+            assert (f"territories/{name}.yaml: erreur : en attente des faits nationaux : corrigez "
+                    "d'abord territories/programme.yaml (1 erreur(s))") in result.err
+    assert "2 fichier(s) vérifié(s) : 3 erreur(s)" in qp("validate").out
+
+
+@pytest.mark.parametrize("name", ["Programme.yaml", "programme.yml", "PROGRAMME.YML"])
+def test_the_programme_file_under_another_spelling_is_still_the_national_facts(story, qp, name):
+    (story / "territories" / "programme.yaml").rename(story / "territories" / name)
+    edit(story / "territories" / name, "    territoires: 14", "    territoires: 0")
+    validated = qp("validate")
+    assert validated.code == 1
+    assert f"territories/{name}:11:18: erreur : vagues[1].territoires" in validated.err
+    assert "rubrique obligatoire" not in validated.err  # (never read as a territory)
+    assert "1 fichier(s) vérifié(s)" in validated.out
+
+
+def test_two_programme_files_are_refused(story, qp):
+    shutil.copy(story / "territories" / "programme.yaml", story / "territories" / "programme.yml")
+    validated = qp("validate")
+    assert validated.code == 1
+    assert ("territories/programme.yml: erreur : deux fichiers des faits nationaux : "
+            "programme.yaml, programme.yml ; gardez-en un seul, nommé programme.yaml") in validated.err
+
+
 def test_a_territory_of_a_later_wave_says_its_own_labellisation(story, qp):
     edit(story / "territories" / "programme.yaml", "    territoires: 14",
          "    territoires: 14\n  - date: 2027-01-15\n    territoires: 10")
