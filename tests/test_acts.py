@@ -129,6 +129,11 @@ def test_five_years_of_a_convention(story, qp):
     assert not has_watermark(out / "val-histoire.feuille-de-route-2.docx")
     assert (out / "signees" / "val-histoire.feuille-de-route-2.docx").exists()
     kept_unchanged(story, before)
+    detail = qp("report", "--detail")
+    assert detail.code == 0, detail.err
+    assert ("Feuille de route : signée le 10 mars 2022, révisée le 1er septembre 2026 "
+            "(avenant n° 2) (attendue le 18 septembre 2021)") in " ".join(detail.out.split())
+    assert "n°\u00a02" in detail.out
 
     # later: a new minister again changes no signed act
     edit(story / "territories" / "programme.yaml", "nom: Suivante", "nom: Troisième")
