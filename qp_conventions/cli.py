@@ -73,11 +73,11 @@ def validate(
     from . import core
 
     checked = core.validate(core.find(targets or [str(territories)], territories))
-    from .acts import signed_pdf_problems
+    from .acts import archive_problems
 
-    for result in checked:  # an archived signed PDF that no longer verifies
+    for result in checked:  # an archived signed document (Word, PDF) changed or gone
         if result.territory is not None:
-            result.problems += signed_pdf_problems(result.path, out)
+            result.problems += archive_problems(result.path, out)
     # (programme.yaml's problems come with every territory that waits for it: once here)
     problems = list(dict.fromkeys(p for result in checked for p in result.problems))
     for problem in problems:
@@ -373,14 +373,19 @@ def import_operations(
 
 
 @app.command("list", cls=FrenchCommand, options_metavar="[OPTIONS]")
-def list_(territories: Path = TERRITORIES) -> None:
+def list_(territories: Path = TERRITORIES,
+          out: Path = typer.Option(Path("out"), "--out", "-o", metavar="DOSSIER",
+                                   show_default=False, readable=False,
+                                   help="Dossier des documents (par défaut : out), où les "
+                                        "actes signés archivés sont vérifiés.")) -> None:
     """Une ligne par territoire : statut, chef de file, fin de validité, faits à compléter ;
     en dessous, ses actes (convention, feuille de route, avenants), signés ou en projet."""
     import textwrap
 
     from . import core
 
-    rows = core.overview(territories)
+    rows = core.overview(territories, out)
+    where = "" if out == Path("out") else f" -o {pasteable(out)}"
     # 80 columns: the other columns take 57, a longer name is cut (« communaute-d-ag… »)
     width = min(max([len("Territoire"), *(len(row.name) for row in rows)]), 23)
     say(f"{'Territoire':<{width}}  {'Statut':<6}  {'Chef de file':<22}  {'Fin':<10}  "
@@ -389,7 +394,7 @@ def list_(territories: Path = TERRITORIES) -> None:
         name = row.name if len(row.name) <= width else row.name[:width - 1] + "…"
         if row.errors:
             say(f"{name:<{width}}  ", (f"{row.errors} erreur(s) : qp validate "
-                                       f"{pasteable(row.path)}", "red"))
+                                       f"{pasteable(row.path)}{where}", "red"))
         else:
             say(f"{name:<{width}}  {row.statut:<6}  {row.chef_de_file:<22}  {row.fin:<10}  "
                 f"{row.to_complete or 'rien'}")

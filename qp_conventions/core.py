@@ -154,13 +154,14 @@ class Row:
     acts: list[str] = field(default_factory=list)  # « convention signée le 15/10/2021 »…
 
 
-def overview(folder: Path) -> list[Row]:
+def overview(folder: Path, out: Path) -> list[Row]:
     rows = []
     for checked in validate(territory_files(folder)):
         territory = checked.territory
-        if territory is None:
+        broken = acts.archive_problems(checked.path, out) if territory is not None else []
+        if territory is None or broken:
             rows.append(Row(checked.path.stem, checked.path, "", "", "", 0,
-                            len(checked.errors)))
+                            len(checked.errors) + len(broken)))
             continue
         partner = lifecycle.current(territory, "chef_de_file")
         rows.append(Row(checked.path.stem, checked.path,

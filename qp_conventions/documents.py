@@ -66,7 +66,7 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
     path = checked.path
     documents: list[Document] = []
     problems: list[Problem] = [*acts.orphans(path, territory, out),
-                               *acts.signed_pdf_problems(path, out)]
+                               *acts.archive_problems(path, out)]
     parties = signatories(territory)
     for act in acts.of(territory):
         wanted = roadmap or act.kind != acts.ROADMAP or act.signed
@@ -75,7 +75,7 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
         rendered = {paper.file(path.stem): render_paper(checked, paper)
                     for paper in act.papers}
         frozen = acts.check(path, territory, out, act, rendered)
-        problems += frozen.problems
+        problems += [p for p in frozen.problems if p not in problems]  # (archive_problems')
         if not wanted:
             continue
         for paper in act.papers:

@@ -309,12 +309,25 @@ def test_a_damaged_archive_is_named_and_never_copied(story, qp):
     kept = story / "out" / "signees" / "val-histoire.docx"
     kept.write_bytes(b"garbage")
     working = (story / "out" / "val-histoire.docx").read_bytes()
+    damaged = ("territories/val-histoire.yaml: erreur : statut : document signé "
+               "out/signees/val-histoire.docx endommagé (son empreinte a changé) : ce n'est plus "
+               "le document archivé le 15/10/2021 ; reprenez-le de l'historique (git), ne le "
+               "supprimez pas")
     refused = qp("generate", "--all")
     assert refused.code == 1
-    assert (f"erreur : statut : document signé out/signees/val-histoire.docx endommagé : ce "
-            "n'est plus le document archivé le 15/10/2021 (son empreinte a changé) ; reprenez-le "
-            "de l'historique (git), ne le supprimez pas") in refused.err
+    assert refused.err.count(damaged) == 1
     assert (story / "out" / "val-histoire.docx").read_bytes() == working
+    # said by every command that reads the territory, not only when generating
+    validated = qp("validate")
+    assert validated.code == 1 and damaged in validated.err
+    listed = qp("list")
+    assert listed.code == 0
+    assert "val-histoire  1 erreur(s) : qp validate territories/val-histoire.yaml" in listed.out
+    kept.unlink()
+    gone = qp("validate")
+    assert ("territories/val-histoire.yaml: erreur : statut : document signé le 15/10/2021, "
+            "archivé sous out/signees/val-histoire.docx, illisible ou absent (fichier ou dossier "
+            "introuvable) : reprenez-le de l'historique (git)") in gone.err
 
 
 def test_signatories_written_in_part_are_completed_at_signature(story, qp):
