@@ -219,6 +219,10 @@ def sign(
                                               show_default=False,
                                               help="Le PDF revenu signé du parapheur : vérifié, "
                                                    "puis archivé."),
+    to_sign: bool = typer.Option(False, "--a-signer", show_default=False,
+                                 help="N'enregistre rien : écrit le PDF de l'acte à déposer "
+                                      "dans le parapheur (out/<territoire>.a-signer.pdf, sans "
+                                      "« PROJET »)."),
     trust: Optional[Path] = typer.Option(None, "--confiance", metavar="FICHIER.pem",
                                          show_default=False,
                                          help="Avec --pdf : certificats (PEM) des autorités de "
@@ -243,9 +247,13 @@ def sign(
     if not re.fullmatch(r"convention|feuille-de-route|avenant-[1-9]\d?", act):
         raise UsageError(f"acte « {act} » inconnu : écrivez convention, feuille-de-route ou "
                          "avenant-N (avenant-1, avenant-2…)")
-    if date is None and signed_pdf is None:
+    if to_sign and (date is not None or signed_pdf is not None or trust is not None):
+        raise UsageError("--a-signer écrit le PDF à faire signer, avant toute signature : "
+                         "retirez --date, --pdf et --confiance")
+    if date is None and signed_pdf is None and not to_sign:
         raise UsageError("indiquez la date de la signature (--date AAAA-MM-JJ) ou le PDF "
-                         "signé (--pdf SIGNÉ.pdf)")
+                         "signé (--pdf SIGNÉ.pdf) ; pour écrire le PDF à faire signer : "
+                         "--a-signer")
     if trust is not None and signed_pdf is None:
         raise UsageError("--confiance vérifie les certificats d'un PDF signé : ajoutez --pdf")
     day = None
@@ -259,18 +267,34 @@ def sign(
     if wait < 0:
         raise UsageError("--wait attend un nombre de secondes")
     path = core.find_one(target, territories)
+
+    def on_wait() -> None:
+        say(f"un autre « qp » écrit dans {out} : attente de sa fin ({wait} s au plus)…",
+            err=True)
+
+    what = {"convention": "la convention ne peut être signée",
+            "feuille-de-route": "la feuille de route ne peut être signée"}.get(
+        act, f"l'avenant n° {act.removeprefix('avenant-')} ne peut être signé")
+    if to_sign:
+        try:
+            written = signing.prepare(path, out, act_name=act, wait=wait, on_wait=on_wait)
+        except InvalidTerritory as exc:
+            for problem in exc.problems:
+                _print_problem(problem)
+            raise QPError(f"{path.stem} : {what} en l'état, aucun PDF à signer n'a été "
+                          "écrit") from None
+        say((f"{written} écrit : le PDF à déposer dans le parapheur (PDF/A-2b, sans "
+             "« PROJET », un champ de signature par signataire). Une fois signé : « qp sign "
+             f"{path.stem}{'' if act == 'convention' else ' ' + act} --pdf SIGNÉ.pdf »",
+             "green"))
+        return
     try:
         signed = signing.sign(
             path, day, out, act_name=act, today=dt.date.today(), wait=wait,
-            on_wait=lambda: say(f"un autre « qp » écrit dans {out} : attente de sa fin "
-                                f"({wait} s au plus)…", err=True),
-            signed_pdf=signed_pdf, trust=trust)
+            on_wait=on_wait, signed_pdf=signed_pdf, trust=trust)
     except InvalidTerritory as exc:
         for problem in exc.problems:
             _print_problem(problem)
-        what = {"convention": "la convention ne peut être signée",
-                "feuille-de-route": "la feuille de route ne peut être signée"}.get(
-            act, f"l'avenant n° {act.removeprefix('avenant-')} ne peut être signé")
         raise QPError(f"{path.stem} : {what} en l'état, rien n'a été changé") from None
     if signed.verification is not None:
         _say_verification(signed.verification, signed_pdf)
