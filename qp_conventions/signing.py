@@ -224,8 +224,11 @@ def _verify(path: Path, checked, out: Path, act: acts.Act, signed_pdf: Path,
                 acts.signatories(checked.territory, act))
         edited = edit_file(path, changes)
         then = check_file(path, edited.lstrip("\ufeff").replace("\r\n", "\n"))
-        return now, (None if then.errors else
-                     acts.own_text(documents.render_paper(then, paper)))
+        if then.errors:
+            return now, None
+        # (the act of the territory once signed: an avenant's paper names its avenant)
+        signed_paper = acts.named(then.territory, act.name).papers[0]
+        return now, acts.own_text(documents.render_paper(then, signed_paper))
 
     return pdf_signatures.verify_signed_pdf(
         signed_pdf, [*written.get(f"{slug}{act.suffix}.pdf", []),  # (a working copy's too)

@@ -225,6 +225,34 @@ def test_the_pdf_to_sign_has_no_draft_mark_and_is_recognised_once_signed(work, c
                          "modification passe par un avenant\n")
 
 
+def test_an_avenant_signed_by_pdf_is_recorded_and_archived(work, certificates, qp):
+    assert qp("sign", "val-fictif", "--date", f"{PLANNED}").code == 0
+    territory = work / "territories" / "val-fictif.yaml"
+    # (a prolongation: signed for the State by the préfet, here Claude Délégué)
+    territory.write_text(territory.read_text("utf-8").replace(
+        "    departement: Loiret\n",
+        "    departement: Loiret\n    civilite: Madame\n    prenom: Claude\n    nom: Délégué\n",
+        1) + ("\navenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 2\n"
+              "    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
+    written = qp("sign", "val-fictif", "avenant-1", "--a-signer")
+    assert written.code == 0, written.err
+    to_sign = work / "out" / "val-fictif.avenant-1.a-signer.pdf"
+    (work / "signe.pdf").write_bytes(sign(to_sign.read_bytes(), certificates,
+                                          [("test-Exemple", FIELDS[0]),
+                                           ("test-Délégué", FIELDS[1])]))
+    result = qp("sign", "val-fictif", "avenant-1", "--pdf", "signe.pdf")
+    assert result.code == 0, result.err
+    day = paris_today()
+    assert "  contenu : identique, octet pour octet, au PDF écrit par qp" in result.out.splitlines()
+    assert (f"val-fictif : l'avenant n° 1 signé le {day:%d/%m/%Y} par Camille Exemple et "
+            "Claude Délégué ; territories/val-fictif.yaml mis à jour (avenants[1].date, "
+            "avenants[1].signataires), document signé archivé sous "
+            "out/signees/val-fictif.avenant-1.docx") in result.out
+    assert (work / "out" / "signees" / "val-fictif.avenant-1.pdf").read_bytes() == \
+        (work / "signe.pdf").read_bytes()
+    assert qp("validate").code == 0
+
+
 def test_no_pdf_to_sign_while_a_fact_is_to_complete(work, qp):
     territory = work / "territories" / "val-fictif.yaml"
     text = territory.read_text("utf-8")
