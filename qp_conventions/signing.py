@@ -58,6 +58,7 @@ def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convent
                       f" (le {kept['signee_le']}) et archivé{act.e}"
                       f" sous {out / acts.ARCHIVE}{again} ; une modification passe par un "
                       "avenant")
+    _refuse_changed_acts(checked, out)
     verification = None
     if signed_pdf is not None:
         verification = _verify(path, checked, out, act, signed_pdf, trust)
@@ -135,6 +136,14 @@ def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convent
     return Signed(act, archived, path, people, verification)
 
 
+def _refuse_changed_acts(checked, out: Path) -> None:
+    """No act is signed on top of a signed act changed since (its text, its archive):
+    the dates and durations checked for the new one would be the changed ones."""
+    errors = [p for p in documents.build(checked, out, roadmap=False)[1] if p.is_error]
+    if errors:
+        raise InvalidTerritory(errors)
+
+
 def _refuse_incomplete(checked, act: acts.Act) -> None:
     """A convention is signed complete (its annexes may follow, with the feuille de
     route): its facts still « à compléter » refused, each where it is (but its date,
@@ -191,6 +200,7 @@ def prepare(path: Path, out: Path, *, act_name: str = "convention", wait: float 
         day = kept["signee_le"] if kept is not None else f"{act.date:%d/%m/%Y}"
         raise QPError(f"{act.label} de {slug} est déjà signé{act.e} (le {day}) : il n'y a "
                       "plus de PDF à signer ; une modification passe par un avenant")
+    _refuse_changed_acts(checked, out)
     _refuse_incomplete(checked, act)
     paper = act.papers[0]  # (an avenant's revised feuille de route is annexed to it)
     data = documents.paper_document(checked, act, paper, _complete_blocks(checked, act, paper),

@@ -304,6 +304,29 @@ def test_a_layout_qp_cannot_sign_in_is_refused_and_nothing_archived(story, qp):
     assert territory.read_bytes() == before_file and archives(story) == before
 
 
+def test_no_act_is_signed_on_top_of_a_signed_act_changed_since(story, qp):
+    territory = story / "territories" / "val-histoire.yaml"
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    territory.write_text(territory.read_text("utf-8") + (
+        "\navenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 3\n"
+        "    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
+    assert qp("sign", "val-histoire", "avenant-1", "--date", "2023-02-01").code == 0
+    # the signed prolongation changed by hand, then another avenant signed after the end
+    # the signed one gives (18/03/2024)
+    edit(territory, "duree_mois: 36", "duree_mois: 60")
+    territory.write_text(territory.read_text("utf-8") + (
+        "  - numero: 2\n    lieu: Val-Fictif\n    exemplaires: 3\n"
+        "    objet: chef_de_file\n    chef_de_file: anru\n"), "utf-8")
+    before_file, before = territory.read_bytes(), archives(story)
+    for command in (("avenant-2", "--date", "2025-01-10"), ("avenant-2", "--a-signer")):
+        refused = qp("sign", "val-histoire", *command)
+        assert refused.code == 1
+        assert ("territories/val-histoire.yaml: erreur : avenants[1].date : l'avenant n° 1 signé "
+                "le 01/02/2023 ne peut plus changer") in refused.err
+        assert territory.read_bytes() == before_file and archives(story) == before
+    assert not (story / "out" / "val-histoire.avenant-2.a-signer.pdf").exists()
+
+
 def test_a_damaged_archive_is_named_and_never_copied(story, qp):
     assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
     kept = story / "out" / "signees" / "val-histoire.docx"
