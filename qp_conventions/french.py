@@ -42,6 +42,11 @@ def date_long(value: dt.date) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
+def copies(count: int) -> str:
+    """« un exemplaire », « 3 exemplaires » (Fait en … ,)."""
+    return "un exemplaire" if count == 1 else f"{count} exemplaires"
+
+
 def month_year(value: dt.date) -> str:
     """« mars 2022 » (operation calendars are planned by the month)."""
     return format_date(value, format="MMMM y", locale=FR)

@@ -327,6 +327,21 @@ def test_no_act_is_signed_on_top_of_a_signed_act_changed_since(story, qp):
     assert not (story / "out" / "val-histoire.avenant-2.a-signer.pdf").exists()
 
 
+def test_one_copy_is_un_exemplaire(story, qp):
+    territory = story / "territories" / "val-histoire.yaml"
+    edit(territory, "exemplaires: 3", "exemplaires: 1")
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    territory.write_text(territory.read_text("utf-8") + (
+        "\nfeuille_de_route:\n  lieu: Val-Fictif\n  exemplaires: 1\n"
+        "avenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 1\n"
+        "    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
+    assert qp("generate", "--all", "--roadmap").code == 0
+    for name in ("val-histoire", "val-histoire.feuille-de-route", "val-histoire.avenant-1"):
+        text = paragraphs(story / "out" / f"{name}.docx")
+        assert "Fait en un exemplaire," in text, name
+        assert not any("1 exemplaires" in line for line in text)
+
+
 def test_a_damaged_archive_is_named_and_never_copied(story, qp):
     assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
     kept = story / "out" / "signees" / "val-histoire.docx"
