@@ -465,6 +465,38 @@ def orphans(path: Path, territory: Territory, out: Path) -> list[Problem]:
             for number in archived_avenants(out, path.stem) if number not in have]
 
 
+def record_problems(path: Path, territory: Territory, out: Path) -> list[Problem]:
+    """An error for each act whose signature the territory file no longer tells as its
+    archive does: another date, other signatories (`qp validate` and `qp list` read the
+    records; `qp generate` also compares the text)."""
+    problems = []
+    for act in of(territory):
+        try:
+            kept = record(out, path.stem, act)
+        except QPError as exc:
+            problems.append(Problem(path, None, None, act.field, str(exc)))
+            continue
+        if kept is None or not act.signed:
+            continue  # (a record whose act the file no longer signs: said by check)
+        if f"{act.date:%d/%m/%Y}" != kept["signee_le"]:
+            problems.append(Problem(
+                path, None, None, field_path((*act.loc, "date")),
+                f"{act.signed_label} le {kept['signee_le']} (archivé{act.e} sous "
+                f"{out / ARCHIVE}) : le fichier dit le {act.date:%d/%m/%Y} ; une date de "
+                f"signature ne change pas, remettez-y {_iso(kept['signee_le'])}"))
+        elif isinstance(kept.get("signataires"), dict) and kept["signataires"] != \
+                people_record(signatories(territory, act)):
+            problems.append(Problem(
+                path, None, None, field_path((*act.loc, "signataires")),
+                f"{act.signed_label} le {kept['signee_le']} l'a été par "
+                f"{' et '.join(kept['signataires'].values())} (archivé{act.e} sous "
+                f"{out / ARCHIVE}) : le fichier nomme "
+                f"{' et '.join(people_record(signatories(territory, act)).values())} ; ceux "
+                "qui ont signé ne changent pas (les personnes en fonction s'écrivent sous "
+                "intercommunalite.representant et etat)"))
+    return problems
+
+
 def archive_problems(path: Path, out: Path) -> list[Problem]:
     """An error for each signed document archived for the territory file `path` (Word
     copy or signed PDF) that is no longer the one archived when its act was signed
@@ -550,6 +582,14 @@ def _first_difference(old: list[str], new: list[str]) -> tuple[str, str]:
     after = next((b for a, b in zip(old, new) if a != b),
                  new[len(old)] if len(new) > len(old) else "")
     return before, after
+
+
+def _iso(day: str) -> str:
+    """« 15/10/2021 » as a territory file writes it: « 2021-10-15 »."""
+    try:
+        return dt.datetime.strptime(day, "%d/%m/%Y").date().isoformat()
+    except ValueError:
+        return day
 
 
 def _day(iso: str) -> str:

@@ -158,7 +158,8 @@ def overview(folder: Path, out: Path) -> list[Row]:
     rows = []
     for checked in validate(territory_files(folder)):
         territory = checked.territory
-        broken = acts.archive_problems(checked.path, out) if territory is not None else []
+        broken = [*acts.record_problems(checked.path, territory, out),
+                  *acts.archive_problems(checked.path, out)] if territory is not None else []
         if territory is None or broken:
             rows.append(Row(checked.path.stem, checked.path, "", "", "", 0,
                             len(checked.errors) + len(broken)))

@@ -327,6 +327,29 @@ def test_no_act_is_signed_on_top_of_a_signed_act_changed_since(story, qp):
     assert not (story / "out" / "val-histoire.avenant-2.a-signer.pdf").exists()
 
 
+def test_a_signature_changed_by_hand_is_named_by_validate_and_list(story, qp):
+    territory = story / "territories" / "val-histoire.yaml"
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    signed = territory.read_text("utf-8")
+    edit(territory, "  date: 2021-10-15", "  date: 2021-10-16")
+    validated = qp("validate")
+    assert validated.code == 1
+    assert ("territories/val-histoire.yaml: erreur : signature.date : la convention signée le "
+            "15/10/2021 (archivée sous out/signees) : le fichier dit le 16/10/2021 ; une date de "
+            "signature ne change pas, remettez-y 2021-10-15") in validated.err
+    assert "val-histoire  1 erreur(s) : qp validate territories/val-histoire.yaml" in qp("list").out
+    territory.write_text(signed, "utf-8")
+    edit(territory, "      nom: Modèle", "      nom: Autre")
+    validated = qp("validate")
+    assert validated.code == 1
+    assert ("territories/val-histoire.yaml: erreur : signature.signataires : la convention "
+            "signée le 15/10/2021 l'a été par Madame Camille Exemple et Monsieur Dominique "
+            "Modèle (archivée sous out/signees) : le fichier nomme Madame Camille Exemple et "
+            "Monsieur Dominique Autre ; ceux qui ont signé ne changent pas") in validated.err
+    territory.write_text(signed, "utf-8")
+    assert qp("validate").code == 0
+
+
 def test_one_copy_is_un_exemplaire(story, qp):
     territory = story / "territories" / "val-histoire.yaml"
     edit(territory, "exemplaires: 3", "exemplaires: 1")
