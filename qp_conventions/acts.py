@@ -24,7 +24,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .blocks import Block
 from .errors import WARNING, Problem, QPError, describe_os_error, field_path
@@ -293,7 +293,8 @@ def archived_avenants(out: Path, slug: str) -> list[int]:
 
 def archive(out: Path, slug: str, act: Act, signed_on: dt.date, labellisation: dt.date,
             people: People, papers: list[tuple[str, bytes, list[Block]]],
-            signed_pdf: bytes | None = None, pdf_record: dict | None = None) -> Path:
+            signed_pdf: bytes | None = None, pdf_record: dict | None = None,
+            territory_text: str | None = None) -> Path:
     """Keep a signed act: its documents (and the PDF that came back signed, byte for
     byte, with what its verification found: `pdf_record`), then the record of their text
     (written last: an archive without its record is unfinished, and finished by the same
@@ -329,6 +330,8 @@ def archive(out: Path, slug: str, act: Act, signed_on: dt.date, labellisation: d
             "documents": documents}
     if pdf_record is not None:
         kept["pdf_signe"] = pdf_record
+    if territory_text is not None:  # (tells a change of the national model from the data's)
+        kept["fichier_territoire"] = territory_text
     written = []
     try:
         for name, data in files:
@@ -376,11 +379,15 @@ class Frozen:
 
 
 def check(path: Path, territory: Territory, out: Path, act: Act,
-          rendered: dict[str, list[Block]]) -> Frozen:
+          rendered: dict[str, list[Block]],
+          render_signed: Callable[[str], dict[str, list[Block]] | None] = lambda text: None,
+          ) -> Frozen:
     """The problems of an act against its archive (`rendered`: its documents' blocks by
     file name): an error if its text would change, if the file no longer says it is
     signed, or if its annexes changed without an avenant that revises them; a warning if
-    it is signed but not archived."""
+    it is signed but not archived. A text that the national model alone changed (the
+    territory file as signed, `render_signed` with today's model, gives today's text)
+    keeps the signed document, with a warning."""
     slug = path.stem
     frozen = Frozen([], {})
 
@@ -424,12 +431,25 @@ def check(path: Path, territory: Territory, out: Path, act: Act,
                                                           kept["signee_le"]))
             return frozen
         archived_bytes[document["fichier"]] = data
+    model_only = None  # (computed once, if a text changed)
     for document in kept["documents"]:
         blocks = rendered.get(document["fichier"])
         if blocks is None:
             continue
         own, annexes = split(blocks)
         now = _lines(own)
+        changed = now != document["texte"] or (
+            document.get("annexes") is not None and _lines(annexes) != document["annexes"]
+            and document.get("annexes_signees") and not revised_later)
+        if changed:
+            if model_only is None:
+                model_only = _model_only(kept, rendered, render_signed)
+            if model_only:
+                frozen.kept[document["fichier"]] = archived_bytes[document["fichier"]]
+                problem(f"le modèle national a changé le texte de {act.signed_label} le "
+                        f"{kept['signee_le']} : le document signé est gardé tel quel "
+                        f"({archived})", WARNING)
+                continue
         if now != document["texte"]:
             before, after = _first_difference(document["texte"], now)
             fix = ("se modifie par avenant (rubrique avenants)" if act.kind != AVENANT else
@@ -454,6 +474,16 @@ def check(path: Path, territory: Territory, out: Path, act: Act,
         # stays as it was signed.
         frozen.kept[document["fichier"]] = archived_bytes[document["fichier"]]
     return frozen
+
+
+def _model_only(kept: dict, rendered: dict[str, list[Block]],
+                render_signed: Callable[[str], dict[str, list[Block]] | None]) -> bool:
+    """Whether the territory file as it was signed gives, with today's national model,
+    the text today's file gives: then only the model changed the act's text."""
+    text = kept.get("fichier_territoire")
+    then = render_signed(text) if isinstance(text, str) else None
+    return then is not None and all(
+        name in then and _lines(then[name]) == _lines(blocks) for name, blocks in rendered.items())
 
 
 def orphans(path: Path, territory: Territory, out: Path) -> list[Problem]:

@@ -14,6 +14,7 @@ the text as it is (a style) may still regenerate the working copy.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,8 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
             continue  # (neither written nor archived: nothing to render)
         rendered = {paper.file(path.stem): render_paper(checked, paper)
                     for paper in act.papers}
-        frozen = acts.check(path, territory, out, act, rendered)
+        frozen = acts.check(path, territory, out, act, rendered,
+                            functools.partial(_render_signed, path, act.name))
         problems += [p for p in frozen.problems if p not in problems]  # (archive_problems')
         if not wanted:
             continue
@@ -83,6 +85,18 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
             data = frozen.kept.get(name) or paper_document(checked, act, paper, rendered[name])
             documents.append(Document(name, data, parties))
     return documents, problems
+
+
+def _render_signed(path: Path, act_name: str, text: str) -> dict[str, list[Block]] | None:
+    """The documents of the act `act_name` rendered with today's model from the
+    territory file's `text` as it was signed (None if it no longer validates)."""
+    from .validate import check_file
+
+    then = check_file(path, text)
+    if then.territory is None:
+        return None
+    act = acts.named(then.territory, act_name)
+    return {paper.file(path.stem): render_paper(then, paper) for paper in act.papers}
 
 
 def render_paper(checked: Checked, paper: Paper) -> list[Block]:

@@ -122,7 +122,8 @@ def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convent
         try:
             archived = acts.archive(
                 out, slug, act, day, signed.territory.labellisation, people, papers,
-                *((verification.data, verification.record()) if verification else ()))
+                *((verification.data, verification.record()) if verification else (None, None)),
+                territory_text=new_text.lstrip("\ufeff").replace("\r\n", "\n"))
         except BaseException as exc:  # nothing signed: the file as it was
             with contextlib.suppress(OSError):
                 write_atomic(target, original)

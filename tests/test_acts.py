@@ -350,6 +350,52 @@ def test_a_signature_changed_by_hand_is_named_by_validate_and_list(story, qp):
     assert qp("validate").code == 0
 
 
+@pytest.fixture
+def corrected_model(tmp_path, monkeypatch):
+    """A copy of the national model, for a test to correct (the templates of a checkout
+    stay as they are)."""
+    import qp_conventions.render as render
+
+    from conftest import ROOT
+
+    copy = tmp_path / "modele"
+    shutil.copytree(ROOT / "templates", copy)
+    monkeypatch.setattr(render, "templates_dir", lambda: copy)
+    return copy
+
+
+def test_a_correction_of_the_model_keeps_the_signed_acts_as_signed(story, qp, corrected_model):
+    territory = story / "territories" / "val-histoire.yaml"
+    out = story / "out"
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    territory.write_text(territory.read_text("utf-8") + (
+        "\navenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 3\n"
+        "    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
+    assert qp("sign", "val-histoire", "avenant-1", "--date", "2023-02-01").code == 0
+    before = archives(story)
+    signed = (out / "val-histoire.avenant-1.docx").read_bytes()
+    edit(corrected_model / "avenant.md.j2", "demeurent inchangées", "restent inchangées")
+    generated = qp("generate", "--all")
+    assert generated.code == 0, generated.err
+    assert ("territories/val-histoire.yaml: avertissement : avenants[1].date : le modèle "
+            "national a changé le texte de l'avenant n° 1 signé le 01/02/2023 : le document "
+            "signé est gardé tel quel (out/signees/val-histoire.avenant-1.docx)") in generated.err
+    assert (out / "val-histoire.avenant-1.docx").read_bytes() == signed
+    kept_unchanged(story, before)
+    # a new avenant takes the corrected model; a change of the data is still refused
+    territory.write_text(territory.read_text("utf-8") + (
+        "  - numero: 2\n    lieu: Val-Fictif\n    exemplaires: 3\n"
+        "    objet: chef_de_file\n    chef_de_file: anru\n"), "utf-8")
+    assert qp("generate", "--all").code == 0
+    assert "Les autres stipulations de la Convention restent inchangées." in paragraphs(
+        out / "val-histoire.avenant-2.docx")
+    edit(territory, "duree_mois: 36", "duree_mois: 48")
+    refused = qp("generate", "--all")
+    assert refused.code == 1
+    assert ("erreur : avenants[1].date : l'avenant n° 1 signé le 01/02/2023 ne peut plus "
+            "changer") in refused.err
+
+
 def test_one_copy_is_un_exemplaire(story, qp):
     territory = story / "territories" / "val-histoire.yaml"
     edit(territory, "exemplaires: 3", "exemplaires: 1")
