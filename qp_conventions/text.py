@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from lxml import etree
 
@@ -72,9 +72,10 @@ def lines(data: bytes, name: str) -> list[Line]:
         if element.tag == f"{W}p":
             found.append(Line(_text(element), _level(element, levels)))
         elif element.tag == f"{W}tbl":
-            for row in element.iter(f"{W}tr"):
-                cells = [" / ".join(t for t in (_text(p) for p in cell.iter(f"{W}p")) if t)
-                         for cell in row.iter(f"{W}tc")]
+            for row in _outermost(element, f"{W}tr"):
+                cells = [" / ".join(t for t in (_text(p) for p in _outermost(cell, f"{W}p"))
+                                    if t)
+                         for cell in _outermost(row, f"{W}tc")]
                 found.append(Line(" | ".join(cells), None))
 
     with archive:
@@ -156,6 +157,21 @@ def _refuse_dtd(element: etree._Element, part: str, name: str) -> None:
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise QPError(f"{name} : document Word refusé : {part} déclare une DTD (<!DOCTYPE>), "
                       "que Word n'écrit jamais, et dont les entités cacheraient du texte")
+
+
+def _outermost(element: etree._Element, tag: str) -> Iterator[etree._Element]:
+    """The descendants of `element` named `tag` that are not inside another one: the rows
+    of a table (a nested table's rows are read within their cell), the cells of a row, the
+    paragraphs of a cell (a nested table's included). Each element is visited once, where
+    `iter` would walk a nested table again for each level around it (a few kilobytes of
+    nested tables then took minutes)."""
+    pending = list(reversed(element))
+    while pending:
+        child = pending.pop()
+        if child.tag == tag:
+            yield child
+        else:
+            pending.extend(reversed(child))
 
 
 def _text(paragraph: etree._Element) -> str:

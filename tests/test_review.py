@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 import zipfile
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -271,3 +272,41 @@ def test_diff_reads_documents_in_the_same_bounds(qp, tmp_path):
         assert result.code == 1
         assert result.err == ("erreur : /dev/zero : ce n'est pas un fichier ordinaire (c'est un "
                               "périphérique) ; qp lit un document Word (.docx)\n")
+
+
+def test_a_nested_table_is_read_once_in_its_cell(qp, tmp_path):
+    def cell(content: bytes) -> bytes:
+        return b"<w:tc>" + content + b"</w:tc>"
+
+    def para(text: bytes) -> bytes:
+        return b"<w:p><w:r><w:t>" + text + b"</w:t></w:r></w:p>"
+
+    inner = b"<w:tbl><w:tr>" + cell(para(b"B")) + cell(para(b"C")) + b"</w:tr></w:tbl>"
+    outer = b"<w:tbl><w:tr>" + cell(para(b"A") + inner) + cell(para(b"D")) + b"</w:tr></w:tbl>"
+    path = word_file(tmp_path / "x.docx", body(outer + para(b"Fin")))
+    result = qp("text", path)
+    assert (result.code, result.err) == (0, "")
+    assert result.out == "A / B / C | D\nFin\n"
+
+
+def test_each_paragraph_of_nested_tables_is_read_once(monkeypatch):
+    """Tables nested 80 deep around 1 000 paragraphs: each paragraph's text is taken once,
+    not once for each row and cell around it (200 000 empty paragraphs so nested, 2 MB,
+    took minutes)."""
+    from qp_conventions import text
+
+    taken = []
+    real = text._text
+    monkeypatch.setattr(text, "_text", lambda p: taken.append(p) or real(p))
+    xml = body(b"<w:tbl><w:tr><w:tc>" * 80 + b"<w:p><w:r><w:t>x</w:t></w:r></w:p>" * 1000
+               + b"</w:tc></w:tr></w:tbl>" * 80)
+    with zipfile.ZipFile(ROOT / "out" / "toulouse.docx") as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts["word/document.xml"] = xml
+    package = BytesIO()
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    found = text.lines(package.getvalue(), "x.docx")
+    assert [line.text for line in found] == [" / ".join(["x"] * 1000)]
+    assert len(taken) == 1000
