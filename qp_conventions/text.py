@@ -31,6 +31,13 @@ MAX_PART = 20 * 1024 * 1024  # bytes of one part once inflated, counted while in
 MAX_MARKS = 250_000  # « < » and « = » in the document and its styles: each element
 # needs a « < », each attribute a « = », so this bounds what the parser builds
 CHUNK = 64 * 1024  # inflated and parsed this much at a time
+# `qp diff`, whose comparisons take time growing faster than the product of what they
+# compare (two hostile documents: hours): at most so many pairs of clauses (or of the lines
+# of one clause) aligned (a convention has 100 clauses, of 50 lines at most), and of lines
+# of a rewritten passage compared one by one to show similar lines side by side. Beyond,
+# the common beginning and end are kept, and the rest is shown removed, then added.
+MAX_ALIGNED = 250_000
+MAX_PAIRS = 10_000
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,9 @@ def lines(data: bytes, name: str) -> list[Line]:
 
     def body(element: etree._Element) -> None:
         if element.tag == f"{W}p":
-            found.append(Line(_text(element), _level(element, levels)))
+            words = _text(element) if len(element) else ""  # (most paragraphs of a hostile
+            if words:  # file are empty: left out at once, as every reader of lines does)
+                found.append(Line(words, _level(element, levels)))
         elif element.tag == f"{W}tbl":
             for row in _outermost(element, f"{W}tr"):
                 cells = [" / ".join(t for t in (_text(p) for p in _outermost(cell, f"{W}p"))
@@ -254,11 +263,10 @@ def compare(a: list[Line], b: list[Line], name_a: str, name_b: str) -> list[str]
     """`qp diff`: for each clause that differs, its name, then its lines removed (« - »,
     as in `name_a`) and added (« + », as in `name_b`). Nothing when the texts are equal."""
     clauses_a, clauses_b = clauses(a), clauses(b)
-    keys_a = [where for where, _ in clauses_a]
-    keys_b = [where for where, _ in clauses_b]
+    keys_a, keys_b = _numbered(where for where, _ in clauses_a), \
+        _numbered(where for where, _ in clauses_b)
     out: list[str] = []
-    matcher = difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _opcodes(keys_a, keys_b, autojunk=False):
         if tag == "equal":
             pairs = list(zip(clauses_a[i1:i2], clauses_b[j1:j2]))
         else:  # clauses renamed, added or removed: compared in order, the rest alone
@@ -274,10 +282,60 @@ def compare(a: list[Line], b: list[Line], name_a: str, name_b: str) -> list[str]
             if old and new and old[0] != new[0]:
                 where = f"{old[0]} → {new[0]}"
             out.append(f"=== {where}")
-            for change in difflib.ndiff(old_lines, new_lines):
-                if change[:1] in "-+":
-                    out.append(change)
+            out.extend(_changes(old_lines, new_lines))
     if out:
         out.insert(0, f"--- {name_a}")
         out.insert(1, f"+++ {name_b}")
     return out
+
+
+def _numbered(keys) -> list[tuple[str, int]]:
+    """Each key with the number of the same key before it: the second « Article 3 » of a
+    document is aligned with the other's second one (and difflib, which takes time growing
+    with the square of a repeated key's occurrences, sees only distinct keys)."""
+    seen: dict[str, int] = {}
+    result = []
+    for key in keys:
+        seen[key] = seen.get(key, -1) + 1
+        result.append((key, seen[key]))
+    return result
+
+
+def _opcodes(a: list, b: list, autojunk: bool = True) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes from `a` to `b`, within MAX_ALIGNED: their common beginning and end
+    are equal, and what lies between is aligned by difflib if it is small enough, else
+    replaced as a whole."""
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end_a, end_b = len(a), len(b)
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a, end_b = end_a - 1, end_b - 1
+    result = [("equal", 0, start, 0, start)] if start else []
+    if (end_a - start) * (end_b - start) <= MAX_ALIGNED:
+        matcher = difflib.SequenceMatcher(None, a[start:end_a], b[start:end_b],
+                                          autojunk=autojunk)
+        result += [(tag, i1 + start, i2 + start, j1 + start, j2 + start)
+                   for tag, i1, i2, j1, j2 in matcher.get_opcodes()]
+    else:
+        result.append(("replace", start, end_a, start, end_b))
+    if end_a < len(a):
+        result.append(("equal", end_a, len(a), end_b, len(b)))
+    return result
+
+
+def _changes(old: list[str], new: list[str]) -> list[str]:
+    """The lines removed (« - ») and added (« + ») from `old` to `new`, as `difflib.ndiff`
+    gives them, similar lines side by side (within MAX_ALIGNED and MAX_PAIRS: beyond, the
+    lines removed, then those added)."""
+    result: list[str] = []
+    for tag, i1, i2, j1, j2 in _opcodes(old, new):
+        if tag == "replace" and (i2 - i1) * (j2 - j1) <= MAX_PAIRS:
+            result.extend(change for change in difflib.ndiff(old[i1:i2], new[j1:j2])
+                          if change[:1] in "-+")
+            continue
+        if tag in ("replace", "delete"):
+            result.extend(f"- {line}" for line in old[i1:i2])
+        if tag in ("replace", "insert"):
+            result.extend(f"+ {line}" for line in new[j1:j2])
+    return result

@@ -310,3 +310,71 @@ def test_each_paragraph_of_nested_tables_is_read_once(monkeypatch):
     found = text.lines(package.getvalue(), "x.docx")
     assert [line.text for line in found] == [" / ".join(["x"] * 1000)]
     assert len(taken) == 1000
+
+
+@pytest.mark.parametrize("bounded", [False, True])
+def test_diff_shows_similar_lines_side_by_side_within_bounds(qp, tmp_path, monkeypatch, bounded):
+    """Beyond MAX_PAIRS pairs of lines of a rewritten passage, compared one by one (two
+    hostile documents took hours), the lines removed, then those added."""
+    from qp_conventions import text
+
+    if bounded:
+        monkeypatch.setattr(text, "MAX_PAIRS", 8)  # (3 lines rewritten: 9 pairs)
+
+    def document(path, words):
+        return word_file(path, body(b"".join(
+            b"<w:p><w:r><w:t>" + w.encode() + b"</w:t></w:r></w:p>" for w in words)))
+
+    numbers = ["un", "deux", "trois"]
+    old = document(tmp_path / "a.docx", ["Début"] + [f"article {n} : 1000 euros" for n in numbers]
+                   + ["Fin"])
+    new = document(tmp_path / "b.docx", ["Début"] + [f"article {n} : 2000 euros" for n in numbers]
+                   + ["Fin"])
+    result = qp("diff", old, new)
+    assert (result.code, result.err) == (0, "")
+    removed = [f"- article {n} : 1000 euros" for n in numbers]
+    added = [f"+ article {n} : 2000 euros" for n in numbers]
+    changes = removed + added if bounded else [line for pair in zip(removed, added)
+                                               for line in pair]
+    assert result.out.splitlines() == [f"--- {old}", f"+++ {new}", "=== Début du document",
+                                       *changes, "1 clause(s) différente(s)"]
+
+
+def headings(path, clauses):
+    return word_file(path, body(b"".join(
+        b'<w:p><w:pPr><w:outlineLvl w:val="1"/></w:pPr><w:r><w:t>' + title.encode()
+        + b"</w:t></w:r></w:p><w:p><w:r><w:t>" + content.encode() + b"</w:t></w:r></w:p>"
+        for title, content in clauses)))
+
+
+@pytest.mark.parametrize("bounded", [False, True])
+def test_diff_aligns_clauses_within_bounds(qp, tmp_path, monkeypatch, bounded):
+    """Beyond MAX_ALIGNED pairs of clauses to align, the common first and last clauses are
+    kept, and the others compared in order."""
+    from qp_conventions import text
+
+    if bounded:
+        monkeypatch.setattr(text, "MAX_ALIGNED", 11)  # (3 clauses against 4: 12 pairs)
+    old = headings(tmp_path / "a.docx", [("A", "a"), ("B", "b"), ("C", "c"), ("D", "d")])
+    new = headings(tmp_path / "b.docx", [("A", "a"), ("X", "x"), ("B", "b"), ("C", "c"),
+                                         ("Y", "y")])
+    result = qp("diff", old, new)
+    assert (result.code, result.err) == (0, "")
+    if bounded:
+        changes = ["=== B → X", "- B", "- b", "+ X", "+ x", "=== C → B", "- C", "- c", "+ B",
+                   "+ b", "=== D → C", "- D", "- d", "+ C", "+ c", "=== Y", "+ Y", "+ y",
+                   "4 clause(s) différente(s)"]
+    else:
+        changes = ["=== X", "+ X", "+ x", "=== D → Y", "- D", "- d", "+ Y", "+ y",
+                   "2 clause(s) différente(s)"]
+    assert result.out.splitlines() == [f"--- {old}", f"+++ {new}", *changes]
+
+
+def test_diff_aligns_repeated_clause_names_in_order(qp, tmp_path):
+    old = headings(tmp_path / "a.docx", [("Article", "un"), ("Article", "deux"),
+                                         ("Article", "trois")])
+    new = headings(tmp_path / "b.docx", [("Article", "un"), ("Article", "DEUX"),
+                                         ("Article", "trois")])
+    result = qp("diff", old, new)
+    assert result.out.splitlines() == [f"--- {old}", f"+++ {new}", "=== Article", "- deux",
+                                       "+ DEUX", "1 clause(s) différente(s)"]
