@@ -20,6 +20,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from .errors import QPError, describe_os_error
+from .files import MAX_SIGNED_PDF, NotReadable, read_regular
 from .pdf import FIELD_PREFIX, quiet_pyhanko
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -67,8 +68,12 @@ class Signatory:
 
 
 def read_pdf(path: Path) -> bytes:
+    """The bytes of the PDF `path`: a regular file of at most MAX_SIGNED_PDF bytes (a pipe
+    would block, a device never end), checked before reading it."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_SIGNED_PDF)
+    except NotReadable as exc:
+        raise QPError(f"{path} : {exc} ; qp lit un PDF signé") from None
     except OSError as exc:
         raise QPError(f"{path} : lecture impossible ({describe_os_error(exc)})") from None
     if b"%PDF-" not in data[:1024]:

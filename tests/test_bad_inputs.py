@@ -525,3 +525,45 @@ def test_minus_zero_is_zero(qp, tree):
     assert qp("generate", "x", "-t", root / "t", "-o", root / "out").code == 0
     body = "\n".join(paragraphs(root / "out" / "x.docx"))
     assert "Mécène" in body and "-0" not in body
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("kind", ["pipe", "device", "too large"])
+def test_sign_reads_only_a_regular_pdf_of_sensible_size(qp, fictional, tmp_path, kind):
+    import os
+
+    signed = tmp_path / "signe.pdf"
+    if kind == "pipe":
+        os.mkfifo(signed)  # (no writer: reading it would block forever)
+        why = "ce n'est pas un fichier ordinaire (c'est un tube)"
+    elif kind == "device":
+        signed = Path("/dev/zero")  # (would be read until memory runs out)
+        why = "ce n'est pas un fichier ordinaire (c'est un périphérique)"
+    else:
+        with open(signed, "wb") as handle:  # (sparse: nothing written)
+            handle.write(b"%PDF-1.7\n")
+            handle.truncate(110 * 1024 * 1024)
+        why = "fichier démesuré (110,0 Mo ; 100,0 Mo au plus)"
+    before = (fictional / "val-fictif.yaml").read_bytes()
+    result = qp("sign", "val-fictif", "--pdf", signed, "-t", fictional, "-o", tmp_path / "out")
+    assert result.code == 1
+    assert result.err == f"erreur : {signed} : {why} ; qp lit un PDF signé\n"
+    assert (fictional / "val-fictif.yaml").read_bytes() == before
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes are POSIX")
+def test_an_archived_signed_pdf_replaced_by_a_pipe_is_reported(qp, fictional, tmp_path):
+    import json
+    import os
+
+    archive = tmp_path / "out" / "signees"
+    archive.mkdir(parents=True)
+    (archive / "val-fictif.json").write_text(json.dumps({"pdf_signe": {"sha256": "0" * 64}}),
+                                             encoding="utf-8")
+    os.mkfifo(archive / "val-fictif.pdf")  # (no writer: reading it would block forever)
+    result = qp("validate", fictional, "--out", tmp_path / "out")
+    assert result.code == 1
+    assert (f"{fictional / 'val-fictif.yaml'}: erreur : statut : le PDF signé de la convention, "
+            f"archivé sous {archive / 'val-fictif.pdf'}, illisible (ce n'est pas un fichier "
+            "ordinaire (c'est un tube)) ; reprenez-le de l'historique (git) ou de la copie du "
+            "parapheur") in result.err.splitlines()
