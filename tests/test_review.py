@@ -378,3 +378,17 @@ def test_diff_aligns_repeated_clause_names_in_order(qp, tmp_path):
     result = qp("diff", old, new)
     assert result.out.splitlines() == [f"--- {old}", f"+++ {new}", "=== Article", "- deux",
                                        "+ DEUX", "1 clause(s) différente(s)"]
+
+
+def test_the_parts_of_a_package_are_counted_before_it_is_opened(qp, tmp_path, monkeypatch):
+    """(zipfile builds an object per entry of the directory: a million in 50 MB)"""
+    from qp_conventions import text
+
+    monkeypatch.setattr(text, "MAX_ENTRIES", 40)  # (10 000; qp's documents have about 15)
+    path = word_file(tmp_path / "x.docx", body(b"<w:p/>"))
+    with zipfile.ZipFile(path, "a") as package:
+        for number in range(40):
+            package.writestr(f"word/media/vide{number}.png", b"")
+    result = qp("text", path)
+    assert result.code == 1
+    assert result.err == f"erreur : {path} : document Word refusé (plus de 40 parties)\n"
