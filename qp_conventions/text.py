@@ -120,7 +120,8 @@ def _parse(archive: zipfile.ZipFile, part: str, name: str, container: str, tags:
     parser = etree.XMLPullParser(events=("end",), tag=tags, resolve_entities=False,
                                  no_network=True, load_dtd=False, remove_comments=True,
                                  remove_pis=True, huge_tree=False)
-    checked, size, root, holder = False, 0, None, None
+    checked, size, root = False, 0, None
+    outer: dict[etree._Element, bool] = {}  # (wrappers already seen: each climbed once)
     try:
         with archive.open(info) as stream:
             while True:
@@ -141,10 +142,8 @@ def _parse(archive: zipfile.ZipFile, part: str, name: str, container: str, tags:
                         _refuse_dtd(element, part, name)
                         checked = True
                     parent = element.getparent()
-                    if parent is not holder:  # (a paragraph in a table: read with its table)
-                        if holder is not None or parent is None or parent.tag != container:
-                            continue
-                        holder = parent
+                    if not _outer(parent, container, outer):  # (in a table: read with it)
+                        continue
                     handle(element)
                     element.clear()
                     while element.getprevious() is not None:
@@ -159,6 +158,31 @@ def _parse(archive: zipfile.ZipFile, part: str, name: str, container: str, tags:
             zlib.error):  # what zipfile raises on a damaged (or encrypted) part
         raise QPError(f"{name} : document Word endommagé ({part} illisible dans "
                       "l'archive)") from None
+
+
+# What Word wraps around paragraphs and tables of the body without making them part of
+# another: content controls (a table of contents, a form's fields), custom XML.
+WRAPPERS = frozenset({f"{W}sdt", f"{W}sdtContent", f"{W}customXml"})
+
+
+def _outer(parent: etree._Element | None, container: str,
+           known: dict[etree._Element, bool]) -> bool:
+    """Whether an element whose parent is `parent` lies in `container` itself, or only
+    within wrappers there (not in a table's cell or any other element). `known`: the
+    answer for the wrappers already climbed (kept, so that lxml keeps their identity)."""
+    climbed = []
+    while parent is not None and parent.tag in WRAPPERS and parent not in known:
+        climbed.append(parent)
+        parent = parent.getparent()
+    if parent is None:
+        answer = False
+    elif parent in known:
+        answer = known[parent]
+    else:
+        answer = parent.tag == container
+    for wrapper in climbed:
+        known[wrapper] = answer
+    return answer
 
 
 def _refuse_dtd(element: etree._Element, part: str, name: str) -> None:

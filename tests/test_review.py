@@ -392,3 +392,25 @@ def test_the_parts_of_a_package_are_counted_before_it_is_opened(qp, tmp_path, mo
     result = qp("text", path)
     assert result.code == 1
     assert result.err == f"erreur : {path} : document Word refusé (plus de 40 parties)\n"
+
+
+def test_paragraphs_and_tables_in_content_controls_are_read(qp, tmp_path):
+    """Word wraps parts of the body in content controls (w:sdt: a table of contents, a
+    form's fields) or custom XML: their words are read in place, once."""
+    def para(text: bytes) -> bytes:
+        return b"<w:p><w:r><w:t>" + text + b"</w:t></w:r></w:p>"
+
+    def control(content: bytes) -> bytes:
+        return (b"<w:sdt><w:sdtPr><w:alias w:val=\"champ\"/></w:sdtPr><w:sdtContent>" + content
+                + b"</w:sdtContent></w:sdt>")
+
+    table = (b"<w:tbl><w:tr><w:tc>" + control(para(b"cellule")) + b"</w:tc><w:tc>"
+             + para(b"voisine") + b"</w:tc></w:tr></w:tbl>")
+    path = word_file(tmp_path / "x.docx", body(
+        para(b"Avant") + control(para(b"Sommaire") + control(para(b"Article 1"))) + table
+        + b"<w:customXml w:element=\"x\">" + control(table) + para(b"Balise") + b"</w:customXml>"
+        + para(b"Fin")))
+    result = qp("text", path)
+    assert (result.code, result.err) == (0, "")
+    assert result.out == ("Avant\nSommaire\nArticle 1\ncellule | voisine\ncellule | voisine\n"
+                          "Balise\nFin\n")
