@@ -37,6 +37,7 @@ CHUNK = 64 * 1024  # inflated and parsed this much at a time
 # of a rewritten passage compared one by one to show similar lines side by side. Beyond,
 # the common beginning and end are kept, and the rest is shown removed, then added.
 MAX_ALIGNED = 250_000
+MAX_TITLE = 300  # characters of a title in the name of a clause
 MAX_PAIRS = 10_000
 
 
@@ -283,14 +284,21 @@ def clauses(found: list[Line]) -> list[tuple[str, list[str]]]:
             continue
         if line.level is not None and line.level <= 1:
             if line.level == 0:
-                title = line.text
-                where = line.text
+                title = where = _shortened(line.text)
             else:
-                where = f"{title} › {line.text}" if title else line.text
+                where = f"{title} › {_shortened(line.text)}" if title \
+                    else _shortened(line.text)
             result.append((where, [line.text]))
         else:
             result[-1][1].append(line.text)
     return [(where, text) for where, text in result if text]
+
+
+def _shortened(title: str) -> str:
+    """A title as it names a clause: whole up to MAX_TITLE characters (a convention's are
+    under 150), cut beyond (a title of 9 MB repeated in the name of each of 20 000 articles
+    filled the memory)."""
+    return title if len(title) <= MAX_TITLE else title[:MAX_TITLE - 1] + "…"
 
 
 def compare(a: list[Line], b: list[Line], name_a: str, name_b: str) -> list[str]:

@@ -433,3 +433,18 @@ def test_each_style_of_a_chain_is_climbed_once():
     levels = text._style_levels({"s0": 1}, based)
     assert levels == {f"s{i}": 1 for i in range(2000)}
     assert Counted.looked_up <= 2003  # (once each)
+
+
+def test_a_long_title_is_cut_in_the_names_of_its_clauses(qp, tmp_path):
+    """(a title of 9 MB named each of 20 000 articles: the memory filled)"""
+    def document(path, content):
+        return word_file(path, body(
+            b'<w:p><w:pPr><w:outlineLvl w:val="0"/></w:pPr><w:r><w:t>' + b"T" * 400
+            + b'</w:t></w:r></w:p><w:p><w:pPr><w:outlineLvl w:val="1"/></w:pPr><w:r><w:t>'
+            b"Article</w:t></w:r></w:p><w:p><w:r><w:t>" + content + b"</w:t></w:r></w:p>"))
+
+    old, new = document(tmp_path / "a.docx", b"un"), document(tmp_path / "b.docx", b"deux")
+    result = qp("diff", old, new)
+    assert result.out.splitlines() == [f"--- {old}", f"+++ {new}",
+                                       "=== " + "T" * 299 + "… › Article", "- un", "+ deux",
+                                       "1 clause(s) différente(s)"]
