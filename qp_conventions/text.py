@@ -33,12 +33,14 @@ MAX_MARKS = 250_000  # « < » and « = » in the document and its styles: each 
 CHUNK = 64 * 1024  # inflated and parsed this much at a time
 # `qp diff`, whose comparisons take time growing faster than the product of what they
 # compare (two hostile documents: hours): at most so many pairs of clauses (or of the lines
-# of one clause) aligned (a convention has 100 clauses, of 50 lines at most), and of lines
-# of a rewritten passage compared one by one to show similar lines side by side. Beyond,
-# the common beginning and end are kept, and the rest is shown removed, then added.
+# of one clause) aligned (a convention has 100 clauses, of 50 lines at most); and, to show
+# the similar lines of a rewritten passage side by side, at most so many pairs of lines,
+# and characters read comparing each line with each other one. Beyond, the common
+# beginning and end are kept, and the rest is shown removed, then added.
 MAX_ALIGNED = 250_000
-MAX_TITLE = 300  # characters of a title in the name of a clause
 MAX_PAIRS = 10_000
+MAX_COMPARED = 1_000_000
+MAX_TITLE = 300  # characters of a title in the name of a clause
 
 
 @dataclass(frozen=True)
@@ -368,16 +370,19 @@ def _opcodes(a: list, b: list, autojunk: bool = True) -> list[tuple[str, int, in
 
 def _changes(old: list[str], new: list[str]) -> list[str]:
     """The lines removed (« - ») and added (« + ») from `old` to `new`, as `difflib.ndiff`
-    gives them, similar lines side by side (within MAX_ALIGNED and MAX_PAIRS: beyond, the
-    lines removed, then those added)."""
+    gives them, similar lines side by side (within MAX_ALIGNED, MAX_PAIRS and MAX_COMPARED:
+    beyond, the lines removed, then those added)."""
     result: list[str] = []
     for tag, i1, i2, j1, j2 in _opcodes(old, new):
-        if tag == "replace" and (i2 - i1) * (j2 - j1) <= MAX_PAIRS:
-            result.extend(change for change in difflib.ndiff(old[i1:i2], new[j1:j2])
+        removed, added = old[i1:i2], new[j1:j2]
+        if tag == "replace" and len(removed) * len(added) <= MAX_PAIRS and \
+                sum(map(len, removed)) * len(added) + sum(map(len, added)) * len(removed) \
+                <= MAX_COMPARED:
+            result.extend(change for change in difflib.ndiff(removed, added)
                           if change[:1] in "-+")
             continue
         if tag in ("replace", "delete"):
-            result.extend(f"- {line}" for line in old[i1:i2])
+            result.extend(f"- {line}" for line in removed)
         if tag in ("replace", "insert"):
-            result.extend(f"+ {line}" for line in new[j1:j2])
+            result.extend(f"+ {line}" for line in added)
     return result

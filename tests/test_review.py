@@ -312,14 +312,15 @@ def test_each_paragraph_of_nested_tables_is_read_once(monkeypatch):
     assert len(taken) == 1000
 
 
-@pytest.mark.parametrize("bounded", [False, True])
+@pytest.mark.parametrize("bounded", [None, "MAX_PAIRS", "MAX_COMPARED"])
 def test_diff_shows_similar_lines_side_by_side_within_bounds(qp, tmp_path, monkeypatch, bounded):
-    """Beyond MAX_PAIRS pairs of lines of a rewritten passage, compared one by one (two
-    hostile documents took hours), the lines removed, then those added."""
+    """Beyond MAX_PAIRS pairs of lines of a rewritten passage, or MAX_COMPARED characters
+    read comparing them one by one (two hostile documents took hours, two lines of 5 MB
+    as long), the lines removed, then those added."""
     from qp_conventions import text
 
-    if bounded:
-        monkeypatch.setattr(text, "MAX_PAIRS", 8)  # (3 lines rewritten: 9 pairs)
+    if bounded:  # (3 lines of 23 characters rewritten: 9 pairs, 414 characters read)
+        monkeypatch.setattr(text, bounded, {"MAX_PAIRS": 8, "MAX_COMPARED": 400}[bounded])
 
     def document(path, words):
         return word_file(path, body(b"".join(
