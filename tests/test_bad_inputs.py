@@ -567,3 +567,27 @@ def test_an_archived_signed_pdf_replaced_by_a_pipe_is_reported(qp, fictional, tm
             f"archivé sous {archive / 'val-fictif.pdf'}, illisible (ce n'est pas un fichier "
             "ordinaire (c'est un tube)) ; reprenez-le de l'historique (git) ou de la copie du "
             "parapheur") in result.err.splitlines()
+
+
+@pytest.mark.parametrize("compressed", [True, False])
+def test_sign_refuses_a_pdf_that_inflates_beyond_bounds(qp, fictional, tmp_path, monkeypatch,
+                                                        compressed):
+    """(1 MB of PDF holding 1 GB of spaces took 12 s and 2 GB to read)"""
+    import zlib
+
+    from qp_conventions import pdf_signatures
+
+    monkeypatch.setattr(pdf_signatures, "MAX_INFLATED", 1024 * 1024)  # (50 MB)
+    content = b"BT /F1 12 Tf 72 712 Td (AVANT) Tj ET\n" + b" " * (2 * 1024 * 1024)
+    data = zlib.compress(content) if compressed else content
+    signed = tmp_path / "signe.pdf"
+    signed.write_bytes(b"%%PDF-1.7\n1 0 obj\n<< /Length %d%s >>\nstream\n" % (
+        len(data), b" /Filter /FlateDecode" if compressed else b"") + data
+        + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+    result = qp("sign", "val-fictif", "--pdf", signed, "-t", fictional, "-o", tmp_path / "out")
+    assert result.code == 1
+    if compressed:
+        assert result.err == (f"erreur : {signed} : PDF démesuré (plus de 1 Mo une fois "
+                              "décompressé) : ce n'est pas un acte écrit par qp\n")
+    else:  # (read as it is: pyHanko says what it is)
+        assert "démesuré" not in result.err and "Traceback" not in result.err
