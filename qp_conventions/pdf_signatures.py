@@ -13,13 +13,16 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import re
 import unicodedata
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 from .errors import QPError, describe_os_error
+from .files import MAX_SIGNED_PDF, NotReadable, read_regular
 from .pdf import FIELD_PREFIX, quiet_pyhanko
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -67,13 +70,54 @@ class Signatory:
 
 
 def read_pdf(path: Path) -> bytes:
+    """The bytes of the PDF `path`: a regular file of at most MAX_SIGNED_PDF bytes (a pipe
+    would block, a device never end), checked before reading it."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_SIGNED_PDF)
+    except NotReadable as exc:
+        raise QPError(f"{path} : {exc} ; qp lit un PDF signé") from None
     except OSError as exc:
         raise QPError(f"{path} : lecture impossible ({describe_os_error(exc)})") from None
     if b"%PDF-" not in data[:1024]:
         raise QPError(f"{path} n'est pas un PDF")
+    if _inflated(data, MAX_INFLATED) > MAX_INFLATED:
+        raise QPError(f"{path} : PDF démesuré (plus de {MAX_INFLATED // (1024 * 1024)} Mo une "
+                      "fois décompressé) : ce n'est pas un acte écrit par qp")
     return data
+
+
+# What the compressed streams of a signed PDF may hold once inflated, all together: qp's
+# hold 0.2 MB (the text, its fonts, the logos); pyHanko, qpdf and pdfminer
+# inflate each stream whole (a 1 MB PDF holding 1 GB of spaces took 12 s and 2 GB).
+MAX_INFLATED = 50 * 1024 * 1024
+STREAM = re.compile(rb"stream\r?\n")
+
+
+def _inflated(data: bytes, limit: int) -> int:
+    """How many bytes the deflated streams of the PDF `data` inflate to, counted no
+    further than just beyond `limit`. Each stream is found by its keyword and inflated
+    from there to its own end, whatever its /Length says; the data of another filter (an
+    image) stops at once."""
+    total = 0
+    for found in STREAM.finditer(data):
+        inflater = zlib.decompressobj()
+        rest = memoryview(data)[found.end():]
+        offset = 0
+        try:
+            while not inflater.eof and offset < len(rest) and total <= limit:
+                piece = rest[offset:offset + CHUNK]
+                offset += len(piece)
+                total += len(inflater.decompress(piece, CHUNK))
+                while inflater.unconsumed_tail and total <= limit:  # (a piece gives more)
+                    total += len(inflater.decompress(inflater.unconsumed_tail, CHUNK))
+        except zlib.error:  # (not deflated data)
+            pass
+        if total > limit:
+            break
+    return total
+
+
+CHUNK = 64 * 1024
 
 
 def verify_signed_pdf(path: Path, written: list[dict],

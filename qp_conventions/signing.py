@@ -59,6 +59,7 @@ def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convent
                       f" sous {out / acts.ARCHIVE}{again} ; une modification passe par un "
                       "avenant")
     _refuse_changed_acts(checked, out)
+    _refuse_incomplete(checked, act)  # (before a signed PDF is compared with the text)
     verification = None
     if signed_pdf is not None:
         verification = _verify(path, checked, out, act, signed_pdf, trust)
@@ -79,7 +80,6 @@ def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convent
     if day > today:
         raise QPError(f"date de signature à venir ({day:%d/%m/%Y}) : qp sign enregistre une "
                       "signature faite")
-    _refuse_incomplete(checked, act)
     people = acts.signatories(territory, act)
     changes: dict[tuple, object] = {(*act.loc, "date"): day.isoformat()}
     if act.kind == acts.CONVENTION:

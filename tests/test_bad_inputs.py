@@ -525,3 +525,69 @@ def test_minus_zero_is_zero(qp, tree):
     assert qp("generate", "x", "-t", root / "t", "-o", root / "out").code == 0
     body = "\n".join(paragraphs(root / "out" / "x.docx"))
     assert "Mécène" in body and "-0" not in body
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("kind", ["pipe", "device", "too large"])
+def test_sign_reads_only_a_regular_pdf_of_sensible_size(qp, fictional, tmp_path, kind):
+    import os
+
+    signed = tmp_path / "signe.pdf"
+    if kind == "pipe":
+        os.mkfifo(signed)  # (no writer: reading it would block forever)
+        why = "ce n'est pas un fichier ordinaire (c'est un tube)"
+    elif kind == "device":
+        signed = Path("/dev/zero")  # (would be read until memory runs out)
+        why = "ce n'est pas un fichier ordinaire (c'est un périphérique)"
+    else:
+        with open(signed, "wb") as handle:  # (sparse: nothing written)
+            handle.write(b"%PDF-1.7\n")
+            handle.truncate(110 * 1024 * 1024)
+        why = "fichier démesuré (110,0 Mo ; 100,0 Mo au plus)"
+    before = (fictional / "val-fictif.yaml").read_bytes()
+    result = qp("sign", "val-fictif", "--pdf", signed, "-t", fictional, "-o", tmp_path / "out")
+    assert result.code == 1
+    assert result.err == f"erreur : {signed} : {why} ; qp lit un PDF signé\n"
+    assert (fictional / "val-fictif.yaml").read_bytes() == before
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes are POSIX")
+def test_an_archived_signed_pdf_replaced_by_a_pipe_is_reported(qp, fictional, tmp_path):
+    import json
+    import os
+
+    archive = tmp_path / "out" / "signees"
+    archive.mkdir(parents=True)
+    (archive / "val-fictif.json").write_text(json.dumps({"pdf_signe": {"sha256": "0" * 64}}),
+                                             encoding="utf-8")
+    os.mkfifo(archive / "val-fictif.pdf")  # (no writer: reading it would block forever)
+    result = qp("validate", fictional, "--out", tmp_path / "out")
+    assert result.code == 1
+    assert (f"{fictional / 'val-fictif.yaml'}: erreur : statut : le PDF signé de la convention, "
+            f"archivé sous {archive / 'val-fictif.pdf'}, illisible (ce n'est pas un fichier "
+            "ordinaire (c'est un tube)) ; reprenez-le de l'historique (git) ou de la copie du "
+            "parapheur") in result.err.splitlines()
+
+
+@pytest.mark.parametrize("compressed", [True, False])
+def test_sign_refuses_a_pdf_that_inflates_beyond_bounds(qp, fictional, tmp_path, monkeypatch,
+                                                        compressed):
+    """(1 MB of PDF holding 1 GB of spaces took 12 s and 2 GB to read)"""
+    import zlib
+
+    from qp_conventions import pdf_signatures
+
+    monkeypatch.setattr(pdf_signatures, "MAX_INFLATED", 1024 * 1024)  # (50 MB)
+    content = b"BT /F1 12 Tf 72 712 Td (AVANT) Tj ET\n" + b" " * (2 * 1024 * 1024)
+    data = zlib.compress(content) if compressed else content
+    signed = tmp_path / "signe.pdf"
+    signed.write_bytes(b"%%PDF-1.7\n1 0 obj\n<< /Length %d%s >>\nstream\n" % (
+        len(data), b" /Filter /FlateDecode" if compressed else b"") + data
+        + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+    result = qp("sign", "val-fictif", "--pdf", signed, "-t", fictional, "-o", tmp_path / "out")
+    assert result.code == 1
+    if compressed:
+        assert result.err == (f"erreur : {signed} : PDF démesuré (plus de 1 Mo une fois "
+                              "décompressé) : ce n'est pas un acte écrit par qp\n")
+    else:  # (read as it is: pyHanko says what it is)
+        assert "démesuré" not in result.err and "Traceback" not in result.err

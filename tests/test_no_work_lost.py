@@ -622,3 +622,15 @@ def test_new_killed_while_writing(tmp_path):
     assert again.returncode == 0, again.stderr
     assert (tmp_path / "territories" / "val-neuf.yaml").exists()
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", ["validate", "generate"])
+def test_a_temporary_file_named_on_the_command_line_is_not_a_territory(qp, tmp_path, command):
+    root = draft_project(tmp_path)
+    leftover = Path("territories") / ".val-fictif.yaml.abcdefgh.tmp"
+    (root / leftover).write_text("nom: Val-Fic", encoding="utf-8")  # (truncated by a kill)
+    result = qp(command, leftover)
+    assert result.code == 1
+    assert (f"{leftover}: erreur : fichier temporaire laissé par un qp interrompu, pas un "
+            "territoire : supprimez-le") in result.err.splitlines()
+    assert "renommez" not in result.err

@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 import zipfile
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -271,3 +272,180 @@ def test_diff_reads_documents_in_the_same_bounds(qp, tmp_path):
         assert result.code == 1
         assert result.err == ("erreur : /dev/zero : ce n'est pas un fichier ordinaire (c'est un "
                               "périphérique) ; qp lit un document Word (.docx)\n")
+
+
+def test_a_nested_table_is_read_once_in_its_cell(qp, tmp_path):
+    def cell(content: bytes) -> bytes:
+        return b"<w:tc>" + content + b"</w:tc>"
+
+    def para(text: bytes) -> bytes:
+        return b"<w:p><w:r><w:t>" + text + b"</w:t></w:r></w:p>"
+
+    inner = b"<w:tbl><w:tr>" + cell(para(b"B")) + cell(para(b"C")) + b"</w:tr></w:tbl>"
+    outer = b"<w:tbl><w:tr>" + cell(para(b"A") + inner) + cell(para(b"D")) + b"</w:tr></w:tbl>"
+    path = word_file(tmp_path / "x.docx", body(outer + para(b"Fin")))
+    result = qp("text", path)
+    assert (result.code, result.err) == (0, "")
+    assert result.out == "A / B / C | D\nFin\n"
+
+
+def test_each_paragraph_of_nested_tables_is_read_once(monkeypatch):
+    """Tables nested 80 deep around 1 000 paragraphs: each paragraph's text is taken once,
+    not once for each row and cell around it (200 000 empty paragraphs so nested, 2 MB,
+    took minutes)."""
+    from qp_conventions import text
+
+    taken = []
+    real = text._text
+    monkeypatch.setattr(text, "_text", lambda p: taken.append(p) or real(p))
+    xml = body(b"<w:tbl><w:tr><w:tc>" * 80 + b"<w:p><w:r><w:t>x</w:t></w:r></w:p>" * 1000
+               + b"</w:tc></w:tr></w:tbl>" * 80)
+    with zipfile.ZipFile(ROOT / "out" / "toulouse.docx") as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts["word/document.xml"] = xml
+    package = BytesIO()
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    found = text.lines(package.getvalue(), "x.docx")
+    assert [line.text for line in found] == [" / ".join(["x"] * 1000)]
+    assert len(taken) == 1000
+
+
+@pytest.mark.parametrize("bounded", [None, "MAX_PAIRS", "MAX_COMPARED"])
+def test_diff_shows_similar_lines_side_by_side_within_bounds(qp, tmp_path, monkeypatch, bounded):
+    """Beyond MAX_PAIRS pairs of lines of a rewritten passage, or MAX_COMPARED characters
+    read comparing them one by one (two hostile documents took hours, two lines of 5 MB
+    as long), the lines removed, then those added."""
+    from qp_conventions import text
+
+    if bounded:  # (3 lines of 23 characters rewritten: 9 pairs, 414 characters read)
+        monkeypatch.setattr(text, bounded, {"MAX_PAIRS": 8, "MAX_COMPARED": 400}[bounded])
+
+    def document(path, words):
+        return word_file(path, body(b"".join(
+            b"<w:p><w:r><w:t>" + w.encode() + b"</w:t></w:r></w:p>" for w in words)))
+
+    numbers = ["un", "deux", "trois"]
+    old = document(tmp_path / "a.docx", ["Début"] + [f"article {n} : 1000 euros" for n in numbers]
+                   + ["Fin"])
+    new = document(tmp_path / "b.docx", ["Début"] + [f"article {n} : 2000 euros" for n in numbers]
+                   + ["Fin"])
+    result = qp("diff", old, new)
+    assert (result.code, result.err) == (0, "")
+    removed = [f"- article {n} : 1000 euros" for n in numbers]
+    added = [f"+ article {n} : 2000 euros" for n in numbers]
+    changes = removed + added if bounded else [line for pair in zip(removed, added)
+                                               for line in pair]
+    assert result.out.splitlines() == [f"--- {old}", f"+++ {new}", "=== Début du document",
+                                       *changes, "1 clause(s) différente(s)"]
+
+
+def headings(path, clauses):
+    return word_file(path, body(b"".join(
+        b'<w:p><w:pPr><w:outlineLvl w:val="1"/></w:pPr><w:r><w:t>' + title.encode()
+        + b"</w:t></w:r></w:p><w:p><w:r><w:t>" + content.encode() + b"</w:t></w:r></w:p>"
+        for title, content in clauses)))
+
+
+@pytest.mark.parametrize("bounded", [False, True])
+def test_diff_aligns_clauses_within_bounds(qp, tmp_path, monkeypatch, bounded):
+    """Beyond MAX_ALIGNED pairs of clauses to align, the common first and last clauses are
+    kept, and the others compared in order."""
+    from qp_conventions import text
+
+    if bounded:
+        monkeypatch.setattr(text, "MAX_ALIGNED", 11)  # (3 clauses against 4: 12 pairs)
+    old = headings(tmp_path / "a.docx", [("A", "a"), ("B", "b"), ("C", "c"), ("D", "d")])
+    new = headings(tmp_path / "b.docx", [("A", "a"), ("X", "x"), ("B", "b"), ("C", "c"),
+                                         ("Y", "y")])
+    result = qp("diff", old, new)
+    assert (result.code, result.err) == (0, "")
+    if bounded:
+        changes = ["=== B → X", "- B", "- b", "+ X", "+ x", "=== C → B", "- C", "- c", "+ B",
+                   "+ b", "=== D → C", "- D", "- d", "+ C", "+ c", "=== Y", "+ Y", "+ y",
+                   "4 clause(s) différente(s)"]
+    else:
+        changes = ["=== X", "+ X", "+ x", "=== D → Y", "- D", "- d", "+ Y", "+ y",
+                   "2 clause(s) différente(s)"]
+    assert result.out.splitlines() == [f"--- {old}", f"+++ {new}", *changes]
+
+
+def test_diff_aligns_repeated_clause_names_in_order(qp, tmp_path):
+    old = headings(tmp_path / "a.docx", [("Article", "un"), ("Article", "deux"),
+                                         ("Article", "trois")])
+    new = headings(tmp_path / "b.docx", [("Article", "un"), ("Article", "DEUX"),
+                                         ("Article", "trois")])
+    result = qp("diff", old, new)
+    assert result.out.splitlines() == [f"--- {old}", f"+++ {new}", "=== Article", "- deux",
+                                       "+ DEUX", "1 clause(s) différente(s)"]
+
+
+def test_the_parts_of_a_package_are_counted_before_it_is_opened(qp, tmp_path, monkeypatch):
+    """(zipfile builds an object per entry of the directory: a million in 50 MB)"""
+    from qp_conventions import text
+
+    monkeypatch.setattr(text, "MAX_ENTRIES", 40)  # (10 000; qp's documents have about 15)
+    path = word_file(tmp_path / "x.docx", body(b"<w:p/>"))
+    with zipfile.ZipFile(path, "a") as package:
+        for number in range(40):
+            package.writestr(f"word/media/vide{number}.png", b"")
+    result = qp("text", path)
+    assert result.code == 1
+    assert result.err == f"erreur : {path} : document Word refusé (plus de 40 parties)\n"
+
+
+def test_paragraphs_and_tables_in_content_controls_are_read(qp, tmp_path):
+    """Word wraps parts of the body in content controls (w:sdt: a table of contents, a
+    form's fields) or custom XML: their words are read in place, once."""
+    def para(text: bytes) -> bytes:
+        return b"<w:p><w:r><w:t>" + text + b"</w:t></w:r></w:p>"
+
+    def control(content: bytes) -> bytes:
+        return (b"<w:sdt><w:sdtPr><w:alias w:val=\"champ\"/></w:sdtPr><w:sdtContent>" + content
+                + b"</w:sdtContent></w:sdt>")
+
+    table = (b"<w:tbl><w:tr><w:tc>" + control(para(b"cellule")) + b"</w:tc><w:tc>"
+             + para(b"voisine") + b"</w:tc></w:tr></w:tbl>")
+    path = word_file(tmp_path / "x.docx", body(
+        para(b"Avant") + control(para(b"Sommaire") + control(para(b"Article 1"))) + table
+        + b"<w:customXml w:element=\"x\">" + control(table) + para(b"Balise") + b"</w:customXml>"
+        + para(b"Fin")))
+    result = qp("text", path)
+    assert (result.code, result.err) == (0, "")
+    assert result.out == ("Avant\nSommaire\nArticle 1\ncellule | voisine\ncellule | voisine\n"
+                          "Balise\nFin\n")
+
+
+def test_each_style_of_a_chain_is_climbed_once():
+    """Styles based one on the other (45 000 in a chain: hours when each style climbed the
+    whole chain again); a level inherited, none through a loop."""
+    from qp_conventions import text
+
+    class Counted(dict):
+        looked_up = 0
+
+        def get(self, key, default=None):
+            Counted.looked_up += 1
+            return super().get(key, default)
+
+    based = Counted({f"s{i}": f"s{i - 1}" for i in range(1, 2000)})
+    based.update({"boucle-a": "boucle-b", "boucle-b": "boucle-a", "hors": "boucle-a"})
+    levels = text._style_levels({"s0": 1}, based)
+    assert levels == {f"s{i}": 1 for i in range(2000)}
+    assert Counted.looked_up <= 2003  # (once each)
+
+
+def test_a_long_title_is_cut_in_the_names_of_its_clauses(qp, tmp_path):
+    """(a title of 9 MB named each of 20 000 articles: the memory filled)"""
+    def document(path, content):
+        return word_file(path, body(
+            b'<w:p><w:pPr><w:outlineLvl w:val="0"/></w:pPr><w:r><w:t>' + b"T" * 400
+            + b'</w:t></w:r></w:p><w:p><w:pPr><w:outlineLvl w:val="1"/></w:pPr><w:r><w:t>'
+            b"Article</w:t></w:r></w:p><w:p><w:r><w:t>" + content + b"</w:t></w:r></w:p>"))
+
+    old, new = document(tmp_path / "a.docx", b"un"), document(tmp_path / "b.docx", b"deux")
+    result = qp("diff", old, new)
+    assert result.out.splitlines() == [f"--- {old}", f"+++ {new}",
+                                       "=== " + "T" * 299 + "… › Article", "- un", "+ deux",
+                                       "1 clause(s) différente(s)"]

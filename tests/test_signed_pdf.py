@@ -476,3 +476,24 @@ def test_an_archived_signed_pdf_changed_on_disk_is_reported(work, certificates, 
     assert validated.code == 1
     assert message in validated.err.splitlines()
     assert "2 fichier(s) vérifié(s) : 1 erreur(s)" in validated.out
+
+
+def test_a_convention_still_to_complete_is_refused_before_its_pdf_is_read(work, certificates,
+                                                                          qp):
+    """(its signatories unknown, the text to compare the PDF with could not be written:
+    exit 70)"""
+    source = work / "territories" / "val-fictif.yaml"
+    source.write_text(source.read_text("utf-8").replace(
+        "  signataire: ministre_ou_prefet\n", "  signataire: à compléter\n", 1), "utf-8")
+    before = source.read_bytes()
+    (work / "signe.pdf").write_bytes(
+        sign((work / "out" / "val-fictif.pdf").read_bytes(), certificates, BOTH))
+    result = qp("sign", "val-fictif", "--pdf", "signe.pdf")
+    assert result.code == 1
+    assert any(line.startswith("territories/val-fictif.yaml:") and line.endswith(
+        "erreur : etat.signataire : à compléter avant de signer : signataire de l'État "
+        "(ministre, ministre_ou_prefet ou prefet)") for line in result.err.splitlines()), \
+        result.err
+    assert "Traceback" not in result.err and "inattendue" not in result.err
+    assert source.read_bytes() == before
+    assert not (work / "out" / "signees").exists()
