@@ -117,14 +117,20 @@ def _build_each(paths: list[Path], jobs: int, build) -> Iterator[Built]:
 
 
 def _stop_workers(pool: ProcessPoolExecutor, started: bool = True) -> None:
-    """Stop the workers now; then, if the pool had started, let its own thread finish
-    (it would otherwise write to a closed pipe as the interpreter exits)."""
+    """Stop the workers. A pool that started is closed by its own thread: the tasks not
+    begun are cancelled, each worker ends the few documents it is building and exits,
+    and the thread is joined (it would otherwise write to a closed pipe as the
+    interpreter exits). A worker is never killed then: killed while sending its
+    documents, it would leave half a message that the pool's thread waits for forever.
+    A pool that could not start its thread has nobody to tell its workers to exit:
+    they are killed."""
+    if started:
+        pool.shutdown(wait=True, cancel_futures=True)
+        return
     pool.shutdown(wait=False, cancel_futures=True)
     for worker in multiprocessing.active_children():
         worker.kill()  # (SIGKILL: a worker that is still starting cannot delay it)
         worker.join()
-    if started:
-        pool.shutdown(wait=True)
 
 
 def _worker_setup(batch: int) -> None:
