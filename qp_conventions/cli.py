@@ -121,8 +121,6 @@ def generate(
                                   "dossier (par défaut : 60)."),
 ) -> None:
     """Écrit out/<territoire>.docx (la convention et ses annexes) et ses avenants."""
-    from . import batch, core
-
     if all_ == bool(targets):
         raise UsageError("indiquez des territoires (par exemple : qp generate toulouse) ou "
                          "--all, l'un ou l'autre")
@@ -133,6 +131,8 @@ def generate(
                          "tous les territoires")
     if wait < 0:
         raise UsageError("--wait attend un nombre de secondes")
+    from . import batch, core
+
     paths = core.territory_files(territories) if all_ else core.find(targets, territories)
     if not paths:
         raise QPError(f"aucun fichier de territoire (.yaml) dans {territories}")
