@@ -12,10 +12,12 @@ check reports the plan; generating applies it, group by group, holding out/'s lo
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import os
 import signal
 import sys
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
 from itertools import islice
@@ -81,9 +83,7 @@ def _build_all(paths: list[Path], jobs: int, out: Path, roadmap: bool) -> Iterat
 
 def _build_each(paths: list[Path], jobs: int, build) -> Iterator[Built]:
     # fork shares what this process has already imported and loaded; elsewhere spawn
-    # (multiprocessing offers fork wherever os.fork exists; it is imported only for a
-    # batch on several processes)
-    method = "fork" if hasattr(os, "fork") else "spawn"
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     if jobs == 0:
         size = sum(p.stat().st_size for p in paths if p.is_file())
         jobs = min(os.cpu_count() or 1, 4) if size >= PARALLEL_FROM_BYTES[method] else 1
@@ -94,9 +94,6 @@ def _build_each(paths: list[Path], jobs: int, build) -> Iterator[Built]:
     if method == "fork":  # load once what every worker would otherwise load again
         load_reference(templates_dir() / "reference.docx")
         environment(templates_dir())
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     context = multiprocessing.get_context(method)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
                                initializer=_worker_setup, initargs=(os.getpid(),))
@@ -119,12 +116,9 @@ def _build_each(paths: list[Path], jobs: int, build) -> Iterator[Built]:
         raise
 
 
-def _stop_workers(pool, started: bool = True) -> None:
-    """Stop the workers now (`pool`: their ProcessPoolExecutor); then, if the pool had
-    started, let its own thread finish (it would otherwise write to a closed pipe as the
-    interpreter exits)."""
-    import multiprocessing
-
+def _stop_workers(pool: ProcessPoolExecutor, started: bool = True) -> None:
+    """Stop the workers now; then, if the pool had started, let its own thread finish
+    (it would otherwise write to a closed pipe as the interpreter exits)."""
     pool.shutdown(wait=False, cancel_futures=True)
     for worker in multiprocessing.active_children():
         worker.kill()  # (SIGKILL: a worker that is still starting cannot delay it)

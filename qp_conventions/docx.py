@@ -22,6 +22,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
@@ -57,22 +58,6 @@ STYLES = {
     "signature": "Signature",
     "table": "Table Grid",
 }
-
-
-# XML escaping, as xml.sax.saxutils does it (the same bytes), written here: that module
-# imports urllib.request, hence http.client, ssl and email, 12 ms of each `qp generate`.
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def quoteattr(text: str) -> str:
-    """An attribute's value, quoted."""
-    text = escape(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
-    if '"' not in text:
-        return f'"{text}"'
-    if "'" not in text:
-        return f"'{text}'"
-    return '"' + text.replace('"', "&quot;") + '"'
 
 
 def q(tag: str) -> str:
