@@ -93,3 +93,57 @@ def test_a_usage_error_loads_only_the_command_line(tmp_path):
     code, modules = loaded(tmp_path, "generate")  # neither territories nor --all
     assert code == 2
     assert {name for name in modules if name.startswith("qp_conventions")} <= COMMAND_LINE
+
+
+def loaded_on_a_terminal(tmp_path, *args: str) -> tuple[int, list[str], str]:
+    """`loaded`, its output a terminal (a pseudo-terminal): also what it printed."""
+    import os
+    import threading
+
+    master, terminal = os.openpty()
+    printed = bytearray()
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # (the terminal closed: Linux says EIO)
+                return
+            if not chunk:
+                return
+            printed.extend(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    modules_file = tmp_path / "modules.json"
+    try:
+        subprocess.run([sys.executable, "-c", RUN, str(modules_file), *args], cwd=tmp_path,
+                       env=checkout_env(XDG_CACHE_HOME=str(tmp_path / "cache"), TERM="xterm"),
+                       check=True, stdout=terminal, stderr=terminal, timeout=120)
+    finally:
+        os.close(terminal)
+        reader.join(timeout=10)
+        os.close(master)
+    result = json.loads(modules_file.read_text(encoding="utf-8"))
+    return result["code"], result["modules"], printed.decode("utf-8", "replace")
+
+
+terminal_only = pytest.mark.skipif(not hasattr(__import__("os"), "openpty"),
+                                   reason="no pseudo-terminal on this system")
+
+
+@terminal_only
+@pytest.mark.parametrize("args", [["--version"], []])
+def test_a_plain_message_on_a_terminal_loads_no_rich(tmp_path, args):
+    code, modules, printed = loaded_on_a_terminal(tmp_path, *args)
+    assert code == 0
+    assert "qp-conventions" in printed or "Utilisation : qp" in printed
+    assert imported(modules, ["rich", "pydantic"]) == []
+
+
+@terminal_only
+def test_a_coloured_message_on_a_terminal_is_coloured(tmp_path, territories):
+    code, modules, printed = loaded_on_a_terminal(tmp_path, "validate")
+    assert code == 0
+    assert "\x1b[" in printed and "valide" in printed  # « valide » in green
+    assert imported(modules, ["rich"]) != []
