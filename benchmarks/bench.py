@@ -3,7 +3,8 @@
     python benchmarks/bench.py [--territoires 500] [--axes 6] [--operations 30] [--executions 5]
 
 En une seule exécution, dans un dossier temporaire (ni out/ ni le cache de l'utilisateur ne
-sont touchés), meilleure et médiane de 5 lancements :
+sont touchés), meilleure et médiane de 5 lancements, les commandes lancées à tour de rôle
+(une machine occupée un moment les ralentit toutes, les rapports entre elles tiennent) :
 - le démarrage de chaque commande tapée à la main : `qp --version`, `qp --help`,
   `qp validate` et `qp list` (les 14 territoires réels), `qp generate toulouse`,
   `qp generate --all` (les 14) ; `qp generate toulouse` aussi au tout premier lancement,
@@ -106,18 +107,26 @@ class Runner:
             sys.exit(f"échec (code {result.returncode}) : {' '.join(command)}\n{result.stderr}")
         return elapsed
 
-    def timed(self, command: list[str], runs: int, before=None, repeat: int = 1,
-              warm_up: bool = True) -> tuple[float, float]:
-        """Best and median wall time in seconds of `repeat` runs in a row; `before` is
-        called before each measure (out of the time)."""
-        if warm_up:
-            self.once(command, before)
-        times = []
+    def timed(self, command: list[str], runs: int, before=None) -> tuple[float, float]:
+        """Best and median wall time in seconds; `before` is called before each run (out
+        of the time)."""
+        return self.rounds({"": (command, before, 1, False)}, runs)[""]
+
+    def rounds(self, cases: dict, runs: int) -> dict[str, tuple[float, float]]:
+        """Best and median wall time in seconds of each case, label -> (command, before,
+        repeat, warm_up): `repeat` runs in a row make one measure. The cases take turns,
+        one run each per round, so that a machine busy for a while slows them all alike
+        and the ratios between them hold."""
+        for command, before, _, warm_up in cases.values():
+            if warm_up:
+                self.once(command, before)
+        times: dict[str, list[float]] = {label: [] for label in cases}
         for _ in range(runs):
-            if before is not None:
-                before()
-            times.append(sum(self.once(command) for _ in range(repeat)))
-        return min(times), statistics.median(times)
+            for label, (command, before, repeat, _) in cases.items():
+                if before is not None:
+                    before()
+                times[label].append(sum(self.once(command) for _ in range(repeat)))
+        return {label: (min(t), statistics.median(t)) for label, t in times.items()}
 
 
 def emptied(folder: Path):
@@ -150,31 +159,32 @@ def main() -> None:
                 (work / name / f"t{i:04}.yaml").write_text(
                     synthetic(i, args.axes, args.operations), encoding="utf-8")
         out = work / "out"
-        results = {
-            "qp --version": run.timed(QP + ["--version"], n),
-            "qp --help": run.timed(QP + ["--help"], n),
-            "qp validate (14 territoires)": run.timed(QP + ["validate"], n),
-            "qp list (14 territoires)": run.timed(QP + ["list"], n),
-            "qp generate toulouse": run.timed(QP + ["generate", "toulouse"], n, emptied(out)),
-            "qp generate toulouse, 1er lancement (*)": run.timed(
-                QP + ["generate", "toulouse"], n,
-                lambda: (emptied(out)(), emptied(run.cache)()), warm_up=False),
-            "qp generate --all (14 territoires)": run.timed(
-                QP + ["generate", "--all"], n, emptied(out)),
+        cases = {  # label -> (command, before each run, runs in a row, warm-up run)
+            "qp --version": (QP + ["--version"], None, 1, True),
+            "qp --help": (QP + ["--help"], None, 1, True),
+            "qp validate (14 territoires)": (QP + ["validate"], None, 1, True),
+            "qp list (14 territoires)": (QP + ["list"], None, 1, True),
+            "qp generate toulouse": (QP + ["generate", "toulouse"], emptied(out), 1, True),
+            "qp generate toulouse, 1er lancement (*)": (
+                QP + ["generate", "toulouse"],
+                lambda: (emptied(out)(), emptied(run.cache)()), 1, False),
+            "qp generate --all (14 territoires)": (
+                QP + ["generate", "--all"], emptied(out), 1, True),
         }
         pandoc = shutil.which("pandoc")
         if pandoc:
             shutil.copy(SEED, work / "seed.md")
             command = [pandoc, "seed.md", "-o", "x.docx"]
-            results["pandoc seed.md -o x.docx"] = run.timed(command, n)
-            results["pandoc, 14 fois de suite"] = run.timed(command, n, repeat=14)
+            cases["pandoc seed.md -o x.docx"] = (command, None, 1, True)
+            cases["pandoc, 14 fois de suite"] = (command, None, 14, False)
+        results = run.rounds(cases, n)
         many = max(1, n // 2)
         results[f"qp validate ({args.territoires} synthétiques)"] = run.timed(
-            QP + ["validate", "lot"], many, warm_up=False)
+            QP + ["validate", "lot"], many)
         big = run.timed(QP + ["generate", "--all", "-t", "lot", "-o", "ob"], many,
-                        emptied(work / "ob"), warm_up=False)
+                        emptied(work / "ob"))
         little = run.timed(QP + ["generate", "--all", "-t", "petit", "-o", "os"], many,
-                           emptied(work / "os"), warm_up=False)
+                           emptied(work / "os"))
         results[f"qp generate --all ({args.territoires} synthétiques)"] = big
         sample = next((work / "ob").glob("*.docx"))
 
