@@ -20,8 +20,9 @@ from .errors import (InvalidTerritory, Problem, QPError, UsageError, describe_os
                      pasteable)
 from .screen import Progress, say
 
-# `core` (pydantic: 0.3 s of imports) and `batch` (Jinja2, Markdown, lxml: 0.3 s more) are
-# imported by the commands that use them, not for `qp --help` or a usage error.
+# `core` (pydantic, the model, YAML: 0.15 s of imports) and `batch` (Jinja2, Markdown, lxml:
+# 0.09 s more) are imported by the commands that use them, not for `qp --help`, `--version`
+# or a usage error (tests/test_startup.py).
 app = typer.Typer(
     cls=FrenchGroup,
     help=("Génère les conventions d'engagement Quartiers productifs (convention et annexes "
