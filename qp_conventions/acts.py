@@ -28,7 +28,7 @@ from typing import Any
 
 from .blocks import Block
 from .errors import WARNING, Problem, QPError, describe_os_error, field_path
-from .files import MAX_WORD_FILE, NotReadable, holds, read_regular
+from .files import MAX_SIGNED_PDF, MAX_WORD_FILE, NotReadable, holds, read_regular
 from .model import Avenant, Prefect, Representative, Signatories, State, Territory
 
 ARCHIVE = "signees"  # the folder of out/ where signed acts are kept
@@ -418,19 +418,11 @@ def check(path: Path, territory: Territory, out: Path, act: Act,
     archived_bytes: dict[str, bytes] = {}
     for document in kept["documents"]:  # the signed documents themselves, as kept
         archived_copy = out / ARCHIVE / document["fichier"]
-        try:
-            data = read_regular(archived_copy, MAX_WORD_FILE)
-        except OSError as exc:
-            return problem(f"document signé {archived_copy} illisible ou absent "
-                           f"({describe_os_error(exc)}) : reprenez-le de l'historique (git)")
-        except NotReadable as exc:
-            return problem(f"document signé {archived_copy} illisible ({exc}) : reprenez-le de "
-                           "l'historique (git)")
-        if isinstance(document.get("sha256"), str) and \
-                hashlib.sha256(data).hexdigest() != document["sha256"]:
-            return problem(f"document signé {archived_copy} endommagé : ce n'est plus le document "
-                           f"archivé le {kept['signee_le']} (son empreinte a changé) ; reprenez-le "
-                           "de l'historique (git), ne le supprimez pas")
+        data, why = _archived(archived_copy, document.get("sha256"), MAX_WORD_FILE)
+        if why:  # (the very problem archive_problems reports: said once)
+            frozen.problems.append(_archived_copy_problem(path, archived_copy, why,
+                                                          kept["signee_le"]))
+            return frozen
         archived_bytes[document["fichier"]] = data
     for document in kept["documents"]:
         blocks = rendered.get(document["fichier"])
@@ -473,10 +465,11 @@ def orphans(path: Path, territory: Territory, out: Path) -> list[Problem]:
             for number in archived_avenants(out, path.stem) if number not in have]
 
 
-def signed_pdf_problems(path: Path, out: Path) -> list[Problem]:
-    """An error for each signed PDF archived for the territory file `path` that is no
-    longer the one verified when its act was signed (changed or gone). Reads only the
-    records (`qp validate` calls it without rendering anything)."""
+def archive_problems(path: Path, out: Path) -> list[Problem]:
+    """An error for each signed document archived for the territory file `path` (Word
+    copy or signed PDF) that is no longer the one archived when its act was signed
+    (changed or gone). Reads only the records and fingerprints, renders nothing: `qp
+    validate` and `qp list` call it."""
     problems = []
     folder = out / ARCHIVE
     with contextlib.suppress(OSError):
@@ -489,23 +482,59 @@ def signed_pdf_problems(path: Path, out: Path) -> list[Problem]:
                 kept = json.loads(kept_path.read_text("utf-8"))
             except (OSError, ValueError):
                 continue  # (said by the check of the signed text)
-            pdf = kept.get("pdf_signe") if isinstance(kept, dict) else None
+            if not isinstance(kept, dict):
+                continue
+            day = kept.get("signee_le", "")
+            for document in kept.get("documents", []) if isinstance(kept.get("documents"), list) else []:
+                if not isinstance(document, dict) or not isinstance(document.get("fichier"), str) \
+                        or not isinstance(document.get("sha256"), str):
+                    continue
+                archived = folder / Path(document["fichier"]).name
+                why = _archived(archived, document["sha256"], MAX_WORD_FILE)[1]
+                if why:
+                    problems.append(_archived_copy_problem(path, archived, why, day))
+            pdf = kept.get("pdf_signe")
             if not isinstance(pdf, dict) or not isinstance(pdf.get("sha256"), str):
                 continue
             archived = folder / f"{path.stem}{suffix}.pdf"
-            try:
-                same = hashlib.sha256(archived.read_bytes()).hexdigest() == pdf["sha256"]
-                why = "a été modifié depuis son archivage : ses signatures ne le couvrent plus"
-            except OSError as exc:
-                same, why = False, f"est illisible ({describe_os_error(exc)})"
-            if not same:
+            why = _archived(archived, pdf["sha256"], MAX_SIGNED_PDF)[1]
+            if why:
                 label = {"": "de la convention", ".feuille-de-route": "de la feuille de route"}.get(
                     suffix, f"de l'avenant n° {suffix[9:]}")
+                if why == CHANGED:
+                    why = "a été modifié depuis son archivage : ses signatures ne le couvrent plus"
                 problems.append(Problem(
                     path, None, None, "statut",
                     f"le PDF signé {label}, archivé sous {archived}, {why} ; reprenez-le de "
                     "l'historique (git) ou de la copie du parapheur"))
     return problems
+
+
+CHANGED = "endommagé (son empreinte a changé)"
+
+
+def _archived(archived: Path, sha256: Any, limit: int) -> tuple[bytes, str]:
+    """An archived file's bytes, and why it is not the one of fingerprint `sha256` ("" when
+    it is, or when the record of an early release kept no fingerprint)."""
+    try:
+        data = read_regular(archived, limit)
+    except OSError as exc:
+        return b"", f"illisible ou absent ({describe_os_error(exc)})"
+    except NotReadable as exc:
+        return b"", f"illisible ({exc})"
+    if isinstance(sha256, str) and hashlib.sha256(data).hexdigest() != sha256:
+        return data, CHANGED
+    return data, ""
+
+
+def _archived_copy_problem(path: Path, archived: Path, why: str, day: str) -> Problem:
+    if why == CHANGED:
+        return Problem(path, None, None, "statut",
+                       f"document signé {archived} {why} : ce n'est plus le document archivé "
+                       f"le {day} ; reprenez-le de l'historique (git), ne le supprimez pas")
+    return Problem(path, None, None, "statut",
+                   f"document signé le {day}, archivé sous {archived}, {why} : reprenez-le de "
+                   "l'historique (git)")
 
 
 def is_signed_act_problem(problem: Problem) -> bool:

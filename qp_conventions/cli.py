@@ -74,16 +74,17 @@ def validate(
     from . import core
 
     checked = core.validate(core.find(targets or [str(territories)], territories))
-    from .acts import signed_pdf_problems
+    from .acts import archive_problems
 
-    for result in checked:  # an archived signed PDF that no longer verifies
+    for result in checked:  # an archived signed document (Word, PDF) changed or gone
         if result.territory is not None:
-            result.problems += signed_pdf_problems(result.path, out)
-    for result in checked:
-        for problem in result.problems:
-            _print_problem(problem)
-    errors = sum(len(c.errors) for c in checked)
-    warnings = sum(len(c.warnings) for c in checked)
+            result.problems += archive_problems(result.path, out)
+    # (programme.yaml's problems come with every territory that waits for it: once here)
+    problems = list(dict.fromkeys(p for result in checked for p in result.problems))
+    for problem in problems:
+        _print_problem(problem)
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
     valid = not errors and not (strict and warnings)
     say(f"{len(checked)} fichier(s) vérifié(s) : {errors} erreur(s), {warnings} fait(s) à "
         "compléter — ", ("valide", "green") if valid else ("invalide", "red"),
@@ -162,9 +163,8 @@ def _say_planned(outcome) -> None:
 
 
 def _report_check(outcomes: list, paths: list[Path], out: Path) -> None:
-    for outcome in outcomes:
-        for problem in outcome.errors:
-            _print_problem(problem)
+    for problem in dict.fromkeys(p for outcome in outcomes for p in outcome.errors):
+        _print_problem(problem)
     if not outcomes:
         say((f"{out} est à jour ({len(paths)} document(s))", "green"))
         return
@@ -180,9 +180,12 @@ def _report_generate(outcomes: list) -> bool:
     from . import batch
 
     failed = [o for o in outcomes if o.status in (batch.FAILED, batch.EDITED)]
+    shown: set = set()  # (programme.yaml's problems: once, though every territory waits)
     for outcome in failed:
         for problem in outcome.errors:
-            _print_problem(problem)
+            if problem not in shown:
+                _print_problem(problem)
+                shown.add(problem)
         say((outcome.refusal, "red"), err=True)
     for outcome in outcomes:
         if outcome.backup is not None:
@@ -217,6 +220,10 @@ def sign(
                                               show_default=False,
                                               help="Le PDF revenu signé du parapheur : vérifié, "
                                                    "puis archivé."),
+    to_sign: bool = typer.Option(False, "--a-signer", show_default=False,
+                                 help="N'enregistre rien : écrit le PDF de l'acte à déposer "
+                                      "dans le parapheur (out/<territoire>.a-signer.pdf, sans "
+                                      "« PROJET »)."),
     trust: Optional[Path] = typer.Option(None, "--confiance", metavar="FICHIER.pem",
                                          show_default=False,
                                          help="Avec --pdf : certificats (PEM) des autorités de "
@@ -241,9 +248,13 @@ def sign(
     if not re.fullmatch(r"convention|feuille-de-route|avenant-[1-9]\d?", act):
         raise UsageError(f"acte « {act} » inconnu : écrivez convention, feuille-de-route ou "
                          "avenant-N (avenant-1, avenant-2…)")
-    if date is None and signed_pdf is None:
+    if to_sign and (date is not None or signed_pdf is not None or trust is not None):
+        raise UsageError("--a-signer écrit le PDF à faire signer, avant toute signature : "
+                         "retirez --date, --pdf et --confiance")
+    if date is None and signed_pdf is None and not to_sign:
         raise UsageError("indiquez la date de la signature (--date AAAA-MM-JJ) ou le PDF "
-                         "signé (--pdf SIGNÉ.pdf)")
+                         "signé (--pdf SIGNÉ.pdf) ; pour écrire le PDF à faire signer : "
+                         "--a-signer")
     if trust is not None and signed_pdf is None:
         raise UsageError("--confiance vérifie les certificats d'un PDF signé : ajoutez --pdf")
     day = None
@@ -257,18 +268,34 @@ def sign(
     if wait < 0:
         raise UsageError("--wait attend un nombre de secondes")
     path = core.find_one(target, territories)
+
+    def on_wait() -> None:
+        say(f"un autre « qp » écrit dans {out} : attente de sa fin ({wait} s au plus)…",
+            err=True)
+
+    what = {"convention": "la convention ne peut être signée",
+            "feuille-de-route": "la feuille de route ne peut être signée"}.get(
+        act, f"l'avenant n° {act.removeprefix('avenant-')} ne peut être signé")
+    if to_sign:
+        try:
+            written = signing.prepare(path, out, act_name=act, wait=wait, on_wait=on_wait)
+        except InvalidTerritory as exc:
+            for problem in exc.problems:
+                _print_problem(problem)
+            raise QPError(f"{path.stem} : {what} en l'état, aucun PDF à signer n'a été "
+                          "écrit") from None
+        say((f"{written} écrit : le PDF à déposer dans le parapheur (PDF/A-2b, sans "
+             "« PROJET », un champ de signature par signataire). Une fois signé : « qp sign "
+             f"{path.stem}{'' if act == 'convention' else ' ' + act} --pdf SIGNÉ.pdf »",
+             "green"))
+        return
     try:
         signed = signing.sign(
             path, day, out, act_name=act, today=dt.date.today(), wait=wait,
-            on_wait=lambda: say(f"un autre « qp » écrit dans {out} : attente de sa fin "
-                                f"({wait} s au plus)…", err=True),
-            signed_pdf=signed_pdf, trust=trust)
+            on_wait=on_wait, signed_pdf=signed_pdf, trust=trust)
     except InvalidTerritory as exc:
         for problem in exc.problems:
             _print_problem(problem)
-        what = {"convention": "la convention ne peut être signée",
-                "feuille-de-route": "la feuille de route ne peut être signée"}.get(
-            act, f"l'avenant n° {act.removeprefix('avenant-')} ne peut être signé")
         raise QPError(f"{path.stem} : {what} en l'état, rien n'a été changé") from None
     if signed.verification is not None:
         _say_verification(signed.verification, signed_pdf)
@@ -371,14 +398,19 @@ def import_operations(
 
 
 @app.command("list", cls=FrenchCommand, options_metavar="[OPTIONS]")
-def list_(territories: Path = TERRITORIES) -> None:
+def list_(territories: Path = TERRITORIES,
+          out: Path = typer.Option(Path("out"), "--out", "-o", metavar="DOSSIER",
+                                   show_default=False, readable=False,
+                                   help="Dossier des documents (par défaut : out), où les "
+                                        "actes signés archivés sont vérifiés.")) -> None:
     """Une ligne par territoire : statut, chef de file, fin de validité, faits à compléter ;
     en dessous, ses actes (convention, feuille de route, avenants), signés ou en projet."""
     import textwrap
 
     from . import core
 
-    rows = core.overview(territories)
+    rows = core.overview(territories, out)
+    where = "" if out == Path("out") else f" -o {pasteable(out)}"
     # 80 columns: the other columns take 57, a longer name is cut (« communaute-d-ag… »)
     width = min(max([len("Territoire"), *(len(row.name) for row in rows)]), 23)
     say(f"{'Territoire':<{width}}  {'Statut':<6}  {'Chef de file':<22}  {'Fin':<10}  "
@@ -387,7 +419,7 @@ def list_(territories: Path = TERRITORIES) -> None:
         name = row.name if len(row.name) <= width else row.name[:width - 1] + "…"
         if row.errors:
             say(f"{name:<{width}}  ", (f"{row.errors} erreur(s) : qp validate "
-                                       f"{pasteable(row.path)}", "red"))
+                                       f"{pasteable(row.path)}{where}", "red"))
         else:
             say(f"{name:<{width}}  {row.statut:<6}  {row.chef_de_file:<22}  {row.fin:<10}  "
                 f"{row.to_complete or 'rien'}")

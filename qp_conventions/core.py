@@ -17,7 +17,7 @@ from . import acts, lifecycle, programme
 from .errors import QPError, UsageError
 from .files import is_temporary
 from .loader import EXTENSIONS, NAME, SAYS_YAML, name_problem
-from .validate import PROGRAMME_FILE, Checked, check_file
+from .validate import Checked, check_file, is_programme_name
 
 
 # --- finding territory files ---------------------------------------------------------
@@ -46,7 +46,7 @@ def territory_files(folder: Path) -> list[Path]:
 def is_programme_file(path: Path) -> bool:
     """territories/programme.yaml holds the programme's national facts: never a
     territory (validate.check_programme reads it for every territory beside it)."""
-    return path.name.lower() == PROGRAMME_FILE
+    return is_programme_name(path.name)
 
 
 def _not_programme(path: Path) -> Path:
@@ -154,13 +154,14 @@ class Row:
     acts: list[str] = field(default_factory=list)  # « convention signée le 15/10/2021 »…
 
 
-def overview(folder: Path) -> list[Row]:
+def overview(folder: Path, out: Path) -> list[Row]:
     rows = []
     for checked in validate(territory_files(folder)):
         territory = checked.territory
-        if territory is None:
+        broken = acts.archive_problems(checked.path, out) if territory is not None else []
+        if territory is None or broken:
             rows.append(Row(checked.path.stem, checked.path, "", "", "", 0,
-                            len(checked.errors)))
+                            len(checked.errors) + len(broken)))
             continue
         partner = lifecycle.current(territory, "chef_de_file")
         rows.append(Row(checked.path.stem, checked.path,

@@ -66,7 +66,7 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
     path = checked.path
     documents: list[Document] = []
     problems: list[Problem] = [*acts.orphans(path, territory, out),
-                               *acts.signed_pdf_problems(path, out)]
+                               *acts.archive_problems(path, out)]
     parties = signatories(territory)
     for act in acts.of(territory):
         wanted = roadmap or act.kind != acts.ROADMAP or act.signed
@@ -75,7 +75,7 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
         rendered = {paper.file(path.stem): render_paper(checked, paper)
                     for paper in act.papers}
         frozen = acts.check(path, territory, out, act, rendered)
-        problems += frozen.problems
+        problems += [p for p in frozen.problems if p not in problems]  # (archive_problems')
         if not wanted:
             continue
         for paper in act.papers:
@@ -91,22 +91,25 @@ def render_paper(checked: Checked, paper: Paper) -> list[Block]:
 
 
 def paper_document(checked: Checked, act: Act, paper: Paper,
-                   blocks: list[Block] | None = None) -> bytes:
-    """The .docx of one of a valid territory's documents (`blocks`: already rendered)."""
+                   blocks: list[Block] | None = None, draft: bool | None = None) -> bytes:
+    """The .docx of one of a valid territory's documents (`blocks`: already rendered);
+    « PROJET » on every page until its act is signed, unless `draft` says otherwise (the
+    PDF to sign)."""
     territory = checked.territory
+    draft = not act.signed if draft is None else draft
     interco = territory.intercommunalite.nom
     blocks = blocks or render_paper(checked, paper)
     reference = templates_dir() / "reference.docx"
     if paper.kind == acts.CONVENTION:
         return write_docx(
-            blocks, reference, draft=not act.signed, logos=checked.logos,
+            blocks, reference, draft=draft, logos=checked.logos,
             title=f"Convention d'engagement Quartiers productifs – {interco}",
             subject="Convention d'engagement Quartiers productifs et ses annexes",
             when=territory.signature.date or territory.labellisation)
     if paper.kind == acts.AVENANT:
         avenant = paper.avenant
         return write_docx(
-            blocks, reference, draft=not act.signed,
+            blocks, reference, draft=draft,
             title=f"Avenant n° {avenant.numero} à la convention d'engagement Quartiers "
                   f"productifs – {interco}",
             subject="Avenant à la convention d'engagement Quartiers productifs",
@@ -114,7 +117,7 @@ def paper_document(checked: Checked, act: Act, paper: Paper,
     version = lifecycle.roadmap_version(territory, paper.avenant)
     revised = f" révisée (avenant n° {paper.avenant.numero})" if paper.avenant else ""
     return write_docx(
-        blocks, reference, logos=checked.logos, draft=not act.signed,
+        blocks, reference, logos=checked.logos, draft=draft,
         title=f"Feuille de route{revised} Quartiers productifs – {interco}",
         subject="Feuille de route annexée à la convention d'engagement Quartiers productifs",
         when=version.date if isinstance(version.date, dt.date) else territory.labellisation)

@@ -14,11 +14,12 @@ import re
 import stat
 from pathlib import Path
 
-# The names tempfile.mkstemp gives with the prefix « .<name>. » and the suffix « .tmp »:
-# 8 characters of its alphabet between them.
 # A Word document qp reads (qp's are 20 KB; Word's, with pictures, a few MB).
 MAX_WORD_FILE = 50 * 1024 * 1024
+MAX_SIGNED_PDF = 100 * 1024 * 1024  # a signed PDF: the document and its signatures
 
+# The names tempfile.mkstemp gives with the prefix « .<name>. » and the suffix « .tmp »:
+# 8 characters of its alphabet between them.
 TEMPORARY = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp")
 
 

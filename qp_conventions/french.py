@@ -27,6 +27,12 @@ def date_long(value: dt.date) -> str:
     return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
 
+@functools.lru_cache(maxsize=4096)
+def copies(count: int) -> str:
+    """« un exemplaire », « 3 exemplaires » (Fait en … ,)."""
+    return "un exemplaire" if count == 1 else f"{count} exemplaires"
+
+
 def month_year(value: dt.date) -> str:
     """« mars 2022 » (operation calendars are planned by the month)."""
     return f"{MONTHS[value.month - 1]} {value.year}"

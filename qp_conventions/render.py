@@ -186,6 +186,7 @@ def environment(directory: Path) -> Environment:
         of_departement=_passes_missing(of_departement),
         date_long=_passes_missing(french.date_long),
         month_year=_passes_missing(french.month_year),
+        copies=french.copies,
         euros=_passes_missing(french.euros),
         percent_of=_passes_missing(french.percent),
         dash=lambda value: "–" if value is None else value,  # an optional cell left empty

@@ -106,7 +106,8 @@ class Line:
     pilotage: Value = None
     labellisation: dt.date | None = None
     roadmap_due: dt.date | None = None
-    roadmap_signed: Value = None
+    roadmap_signed: Value = None  # the feuille de route's own signature
+    roadmap_revised: tuple[dt.date, int] | None = None  # the last revision in force, its avenant
     end: dt.date | None = None
     extended: bool = False  # the end of validity moved by a signed avenant
     avenants: tuple[str, ...] = ()  # what the avenants in force change
@@ -149,6 +150,7 @@ def _line(path: Path, territory: Territory, to_complete: int) -> Line:
             if group == OTHERS and isinstance(financing.financeur, str):
                 others[financing.financeur] = None
     roadmap = lifecycle.roadmap(territory)
+    revised = roadmap.revised_by
     return Line(
         name=path.stem, path=path,
         intercommunalite=_value(territory.intercommunalite.nom),
@@ -160,7 +162,8 @@ def _line(path: Path, territory: Territory, to_complete: int) -> Line:
         pilotage=_value(lifecycle.current(territory, "pilotage"), programme.LOCAL_STEERING),
         labellisation=territory.labellisation,
         roadmap_due=lifecycle.roadmap_due(territory),
-        roadmap_signed=_value(roadmap.date),
+        roadmap_signed=_value(territory.feuille_de_route.date),
+        roadmap_revised=(roadmap.date, revised.numero) if revised is not None else None,
         end=lifecycle.end_of_validity(territory),
         extended=lifecycle.duration_months(territory) != programme.VALIDITY_MONTHS,
         avenants=tuple(programme.AVENANT_OBJECTS[a.objet] for a in lifecycle.in_force(territory)),
@@ -282,7 +285,12 @@ def _shares(amounts: dict[str, Decimal], total: Decimal) -> list[tuple[str, Deci
 def _roadmap_words(line: Line) -> str:
     due = long_date(line.roadmap_due)
     if isinstance(line.roadmap_signed, dt.date):
-        return f"signée le {long_date(line.roadmap_signed)} (attendue le {due})"
+        revised = ""
+        if line.roadmap_revised is not None:
+            day, number = line.roadmap_revised
+            when = f"le {long_date(day)}" if isinstance(day, dt.date) else "à une date à compléter"
+            revised = f", révisée {when} (avenant n°\u00a0{number})"
+        return f"signée le {long_date(line.roadmap_signed)}{revised} (attendue le {due})"
     if line.roadmap_signed == TO_COMPLETE:
         return f"signature à compléter (attendue le {due})"
     return f"attendue le {due}"

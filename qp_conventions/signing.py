@@ -58,6 +58,7 @@ def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convent
                       f" (le {kept['signee_le']}) et archivé{act.e}"
                       f" sous {out / acts.ARCHIVE}{again} ; une modification passe par un "
                       "avenant")
+    _refuse_changed_acts(checked, out)
     verification = None
     if signed_pdf is not None:
         verification = _verify(path, checked, out, act, signed_pdf, trust)
@@ -78,14 +79,7 @@ def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convent
     if day > today:
         raise QPError(f"date de signature à venir ({day:%d/%m/%Y}) : qp sign enregistre une "
                       "signature faite")
-    if act.kind == acts.CONVENTION:
-        # A signed convention is complete; its annexes may follow (the feuille de route).
-        blocking = [replace(p, severity=ERROR, message=p.message.replace(
-                        "à compléter :", "à compléter avant de signer :", 1))
-                    for p in checked.warnings if p.field.split(".")[0].split("[")[0]
-                    not in ROADMAP_PARTS and p.field != "signature.date"]
-        if blocking:
-            raise InvalidTerritory(blocking)
+    _refuse_incomplete(checked, act)
     people = acts.signatories(territory, act)
     changes: dict[tuple, object] = {(*act.loc, "date"): day.isoformat()}
     if act.kind == acts.CONVENTION:
@@ -115,15 +109,7 @@ def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convent
                       "par ligne), puis relancez ; rien n'a été changé")
     papers = []
     for paper in act.papers:
-        blocks = documents.render_paper(signed, paper)
-        missing = acts.missing_in(blocks if act.kind != acts.CONVENTION else acts.split(blocks)[0])
-        if missing:
-            raise InvalidTerritory([Problem(
-                path, None, None, field_path(act.loc),
-                f"{paper.file(slug)} imprime encore {m} : à compléter avant de signer (les "
-                "personnes en fonction s'écrivent sous intercommunalite.representant et etat ; "
-                f"celles de cet acte, s'il en a d'autres, sous {field_path(act.loc)}.signataires)")
-                for m in missing])
+        blocks = _complete_blocks(signed, act, paper)
         papers.append((paper.file(slug), documents.paper_document(signed, act, paper, blocks),
                        blocks))
     prepare_folder(out)
@@ -145,7 +131,89 @@ def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convent
                 raise QPError(f"archive impossible sous {out / acts.ARCHIVE} ({why}) : "
                               f"rien n'a été signé, {path} est inchangé") from None
             raise
+        with contextlib.suppress(OSError):  # signed: no PDF of it is left to sign
+            (out / to_sign_name(slug, act)).unlink()
     return Signed(act, archived, path, people, verification)
+
+
+def _refuse_changed_acts(checked, out: Path) -> None:
+    """No act is signed on top of a signed act changed since (its text, its archive):
+    the dates and durations checked for the new one would be the changed ones."""
+    errors = [p for p in documents.build(checked, out, roadmap=False)[1] if p.is_error]
+    if errors:
+        raise InvalidTerritory(errors)
+
+
+def _refuse_incomplete(checked, act: acts.Act) -> None:
+    """A convention is signed complete (its annexes may follow, with the feuille de
+    route): its facts still « à compléter » refused, each where it is (but its date,
+    which the signature gives)."""
+    if act.kind != acts.CONVENTION:
+        return
+    blocking = [replace(p, severity=ERROR, message=p.message.replace(
+                    "à compléter :", "à compléter avant de signer :", 1))
+                for p in checked.warnings if p.field.split(".")[0].split("[")[0]
+                not in ROADMAP_PARTS and p.field != "signature.date"]
+    if blocking:
+        raise InvalidTerritory(blocking)
+
+
+def _complete_blocks(checked, act: acts.Act, paper: acts.Paper) -> list:
+    """The blocks of one of an act's documents, refused while they print a fact « à
+    compléter » (the annexes of a convention may: the feuille de route brings them)."""
+    blocks = documents.render_paper(checked, paper)
+    missing = acts.missing_in(blocks if act.kind != acts.CONVENTION else acts.split(blocks)[0])
+    if missing:
+        raise InvalidTerritory([Problem(
+            checked.path, None, None, field_path(act.loc),
+            f"{paper.file(checked.path.stem)} imprime encore {m} : à compléter avant de signer "
+            "(les personnes en fonction s'écrivent sous intercommunalite.representant et etat ; "
+            f"celles de cet acte, s'il en a d'autres, sous {field_path(act.loc)}.signataires)")
+            for m in missing])
+    return blocks
+
+
+def to_sign_name(slug: str, act: acts.Act) -> str:
+    """The PDF of an act to deposit in the parapheur: « toulouse.a-signer.pdf »."""
+    return f"{slug}{act.suffix}.a-signer.pdf"
+
+
+def prepare(path: Path, out: Path, *, act_name: str = "convention", wait: float = 60,
+            on_wait: Callable[[], None] = lambda: None) -> Path:
+    """Write the PDF of the act `act_name` to deposit in the parapheur: the act as it
+    will be signed, without « PROJET » (a working draft keeps it), so refused while a
+    fact it prints is still « à compléter » or once the act is signed; PDF/A, one
+    signature field per signatory, its fingerprint kept so that `qp sign --pdf`
+    recognises it. Its date is the one planned (signature.date), or « le … » for the
+    signatures to date it: the archived document says the day of the last signature."""
+    import tempfile
+
+    from .output import PDF_WORK_PREFIX
+
+    slug = path.stem
+    checked = check_file(path)
+    if checked.errors:
+        raise InvalidTerritory(checked.errors)
+    act = acts.named(checked.territory, act_name)
+    kept = acts.record(out, slug, act)
+    if act.signed or kept is not None:
+        day = kept["signee_le"] if kept is not None else f"{act.date:%d/%m/%Y}"
+        raise QPError(f"{act.label} de {slug} est déjà signé{act.e} (le {day}) : il n'y a "
+                      "plus de PDF à signer ; une modification passe par un avenant")
+    _refuse_changed_acts(checked, out)
+    _refuse_incomplete(checked, act)
+    paper = act.papers[0]  # (an avenant's revised feuille de route is annexed to it)
+    data = documents.paper_document(checked, act, paper, _complete_blocks(checked, act, paper),
+                                    draft=False)
+    name = to_sign_name(slug, act)
+    prepare_folder(out)
+    with locked(out, wait, on_wait):
+        with tempfile.TemporaryDirectory(prefix=PDF_WORK_PREFIX, dir=out) as work:
+            source = Path(work) / f"{name[:-len('.pdf')]}.docx"
+            source.write_bytes(data)
+            [written] = pdf.convert([source], out,
+                                    {source.name: list(documents.signatories(checked.territory))})
+    return written
 
 
 def _verify(path: Path, checked, out: Path, act: acts.Act, signed_pdf: Path,
@@ -154,6 +222,7 @@ def _verify(path: Path, checked, out: Path, act: acts.Act, signed_pdf: Path,
     and its text as it is now or once signed on the day of its last signature."""
     slug = path.stem
     paper = act.papers[0]
+    written = pdf.fingerprints(out)
 
     def texts(when: dt.date) -> tuple[list[str], list[str] | None]:
         now = acts.own_text(documents.render_paper(checked, paper))
@@ -165,11 +234,15 @@ def _verify(path: Path, checked, out: Path, act: acts.Act, signed_pdf: Path,
                 acts.signatories(checked.territory, act))
         edited = edit_file(path, changes)
         then = check_file(path, edited.lstrip("\ufeff").replace("\r\n", "\n"))
-        return now, (None if then.errors else
-                     acts.own_text(documents.render_paper(then, paper)))
+        if then.errors:
+            return now, None
+        # (the act of the territory once signed: an avenant's paper names its avenant)
+        signed_paper = acts.named(then.territory, act.name).papers[0]
+        return now, acts.own_text(documents.render_paper(then, signed_paper))
 
     return pdf_signatures.verify_signed_pdf(
-        signed_pdf, pdf.fingerprints(out).get(f"{slug}{act.suffix}.pdf", []), texts,
+        signed_pdf, [*written.get(f"{slug}{act.suffix}.pdf", []),  # (a working copy's too)
+                     *written.get(to_sign_name(slug, act), [])], texts,
         pdf_signatures.signatories_of(checked.territory, acts.signatories(checked.territory, act)),
         f"{act.label} de {slug}", trust)
 

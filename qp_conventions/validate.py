@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -58,7 +59,13 @@ def check_file(path: Path, text: str | None = None) -> Checked:
         return Checked(path, None, exc.problems)
     problems = list(loaded.problems)
     national, national_problems = check_programme(path.parent)
-    problems += national_problems
+    problems += national_problems  # (printed once however many territories share them)
+    national_errors = [p for p in national_problems if p.is_error]
+    if national_errors:
+        problems.append(Problem(
+            path, None, None, "",
+            f"en attente des faits nationaux : corrigez d'abord {national_errors[0].file} "
+            f"({len(national_errors)} erreur(s))"))
     try:
         territory = Territory.model_validate(_inherit(loaded.data, national))
     except ValidationError as exc:
@@ -109,10 +116,28 @@ def check_file(path: Path, text: str | None = None) -> Checked:
 PROGRAMME_FILE = "programme.yaml"
 
 
+def is_programme_name(name: str) -> bool:
+    """programme.yaml, and the spellings a person may use for it (Programme.yaml,
+    programme.yml): never a territory, always the national facts."""
+    return name.lower() in (PROGRAMME_FILE, "programme.yml")
+
+
 def check_programme(folder: Path) -> tuple[Programme, list[Problem]]:
     """The programme's national facts (territories/programme.yaml, when there is one),
     and its problems (errors make every territory of the folder wait for them)."""
-    path = folder / PROGRAMME_FILE
+    try:
+        found = sorted((entry.name for entry in os.scandir(folder) if is_programme_name(entry.name)),
+                       key=lambda name: (name != PROGRAMME_FILE, name))
+    except OSError:
+        return Programme(), []
+    if not found:
+        return Programme(), []
+    path = folder / found[0]
+    if len(found) > 1:
+        return Programme(), [Problem(folder / name, None, None, "",
+                                     f"deux fichiers des faits nationaux : {', '.join(found)} ; "
+                                     f"gardez-en un seul, nommé {PROGRAMME_FILE}")
+                             for name in found[1:]]
     try:
         stat = path.stat()
     except OSError:

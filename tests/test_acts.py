@@ -129,6 +129,11 @@ def test_five_years_of_a_convention(story, qp):
     assert not has_watermark(out / "val-histoire.feuille-de-route-2.docx")
     assert (out / "signees" / "val-histoire.feuille-de-route-2.docx").exists()
     kept_unchanged(story, before)
+    detail = qp("report", "--detail")
+    assert detail.code == 0, detail.err
+    assert ("Feuille de route : signée le 10 mars 2022, révisée le 1er septembre 2026 "
+            "(avenant n° 2) (attendue le 18 septembre 2021)") in " ".join(detail.out.split())
+    assert "n°\u00a02" in detail.out
 
     # later: a new minister again changes no signed act
     edit(story / "territories" / "programme.yaml", "nom: Suivante", "nom: Troisième")
@@ -171,6 +176,38 @@ def test_a_wrong_programme_file_is_named_for_every_territory(story, qp):
     validated = qp("validate")
     assert validated.code == 1
     assert validated.err.count("territories/programme.yaml:11:18: erreur : vagues[1].territoires") == 1
+
+
+def test_a_wrong_programme_file_is_printed_once_and_named_by_each_territory(story, qp):
+    shutil.copy(story / "territories" / "val-histoire.yaml", story / "territories" / "val-bis.yaml")
+    edit(story / "territories" / "programme.yaml", "    territoires: 14", "    territoires: 0")
+    for command in (("validate",), ("generate", "--all")):
+        result = qp(*command)
+        assert result.code == 1
+        assert result.err.count("territories/programme.yaml:11:18: erreur : vagues[1].territoires") == 1
+        for name in ("val-bis", "val-histoire"):
+            assert (f"territories/{name}.yaml: erreur : en attente des faits nationaux : corrigez "
+                    "d'abord territories/programme.yaml (1 erreur(s))") in result.err
+    assert "2 fichier(s) vérifié(s) : 3 erreur(s)" in qp("validate").out
+
+
+@pytest.mark.parametrize("name", ["Programme.yaml", "programme.yml", "PROGRAMME.YML"])
+def test_the_programme_file_under_another_spelling_is_still_the_national_facts(story, qp, name):
+    (story / "territories" / "programme.yaml").rename(story / "territories" / name)
+    edit(story / "territories" / name, "    territoires: 14", "    territoires: 0")
+    validated = qp("validate")
+    assert validated.code == 1
+    assert f"territories/{name}:11:18: erreur : vagues[1].territoires" in validated.err
+    assert "rubrique obligatoire" not in validated.err  # (never read as a territory)
+    assert "1 fichier(s) vérifié(s)" in validated.out
+
+
+def test_two_programme_files_are_refused(story, qp):
+    shutil.copy(story / "territories" / "programme.yaml", story / "territories" / "programme.yml")
+    validated = qp("validate")
+    assert validated.code == 1
+    assert ("territories/programme.yml: erreur : deux fichiers des faits nationaux : "
+            "programme.yaml, programme.yml ; gardez-en un seul, nommé programme.yaml") in validated.err
 
 
 def test_a_territory_of_a_later_wave_says_its_own_labellisation(story, qp):
@@ -267,17 +304,68 @@ def test_a_layout_qp_cannot_sign_in_is_refused_and_nothing_archived(story, qp):
     assert territory.read_bytes() == before_file and archives(story) == before
 
 
+def test_no_act_is_signed_on_top_of_a_signed_act_changed_since(story, qp):
+    territory = story / "territories" / "val-histoire.yaml"
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    territory.write_text(territory.read_text("utf-8") + (
+        "\navenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 3\n"
+        "    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
+    assert qp("sign", "val-histoire", "avenant-1", "--date", "2023-02-01").code == 0
+    # the signed prolongation changed by hand, then another avenant signed after the end
+    # the signed one gives (18/03/2024)
+    edit(territory, "duree_mois: 36", "duree_mois: 60")
+    territory.write_text(territory.read_text("utf-8") + (
+        "  - numero: 2\n    lieu: Val-Fictif\n    exemplaires: 3\n"
+        "    objet: chef_de_file\n    chef_de_file: anru\n"), "utf-8")
+    before_file, before = territory.read_bytes(), archives(story)
+    for command in (("avenant-2", "--date", "2025-01-10"), ("avenant-2", "--a-signer")):
+        refused = qp("sign", "val-histoire", *command)
+        assert refused.code == 1
+        assert ("territories/val-histoire.yaml: erreur : avenants[1].date : l'avenant n° 1 signé "
+                "le 01/02/2023 ne peut plus changer") in refused.err
+        assert territory.read_bytes() == before_file and archives(story) == before
+    assert not (story / "out" / "val-histoire.avenant-2.a-signer.pdf").exists()
+
+
+def test_one_copy_is_un_exemplaire(story, qp):
+    territory = story / "territories" / "val-histoire.yaml"
+    edit(territory, "exemplaires: 3", "exemplaires: 1")
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    territory.write_text(territory.read_text("utf-8") + (
+        "\nfeuille_de_route:\n  lieu: Val-Fictif\n  exemplaires: 1\n"
+        "avenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 1\n"
+        "    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
+    assert qp("generate", "--all", "--roadmap").code == 0
+    for name in ("val-histoire", "val-histoire.feuille-de-route", "val-histoire.avenant-1"):
+        text = paragraphs(story / "out" / f"{name}.docx")
+        assert "Fait en un exemplaire," in text, name
+        assert not any("1 exemplaires" in line for line in text)
+
+
 def test_a_damaged_archive_is_named_and_never_copied(story, qp):
     assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
     kept = story / "out" / "signees" / "val-histoire.docx"
     kept.write_bytes(b"garbage")
     working = (story / "out" / "val-histoire.docx").read_bytes()
+    damaged = ("territories/val-histoire.yaml: erreur : statut : document signé "
+               "out/signees/val-histoire.docx endommagé (son empreinte a changé) : ce n'est plus "
+               "le document archivé le 15/10/2021 ; reprenez-le de l'historique (git), ne le "
+               "supprimez pas")
     refused = qp("generate", "--all")
     assert refused.code == 1
-    assert (f"erreur : statut : document signé out/signees/val-histoire.docx endommagé : ce "
-            "n'est plus le document archivé le 15/10/2021 (son empreinte a changé) ; reprenez-le "
-            "de l'historique (git), ne le supprimez pas") in refused.err
+    assert refused.err.count(damaged) == 1
     assert (story / "out" / "val-histoire.docx").read_bytes() == working
+    # said by every command that reads the territory, not only when generating
+    validated = qp("validate")
+    assert validated.code == 1 and damaged in validated.err
+    listed = qp("list")
+    assert listed.code == 0
+    assert "val-histoire  1 erreur(s) : qp validate territories/val-histoire.yaml" in listed.out
+    kept.unlink()
+    gone = qp("validate")
+    assert ("territories/val-histoire.yaml: erreur : statut : document signé le 15/10/2021, "
+            "archivé sous out/signees/val-histoire.docx, illisible ou absent (fichier ou dossier "
+            "introuvable) : reprenez-le de l'historique (git)") in gone.err
 
 
 def test_signatories_written_in_part_are_completed_at_signature(story, qp):

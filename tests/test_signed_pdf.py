@@ -178,6 +178,97 @@ def test_a_pdf_signed_by_both_signatories_is_recorded_and_archived(work, certifi
     assert kept["signee_le"] == f"{day:%d/%m/%Y}"
 
 
+def first_page(pdf: Path) -> bytes:
+    """The grey levels of the first page of `pdf`, as printed at 20 dpi."""
+    image = subprocess.run(["pdftoppm", "-gray", "-r", "20", "-f", "1", "-l", "1", pdf],
+                           capture_output=True, check=True).stdout
+    return image.split(b"\n", 3)[3]  # (a PGM: « P5 », the size, the depth, then the pixels)
+
+
+def test_the_pdf_to_sign_has_no_draft_mark_and_is_recognised_once_signed(work, certificates,
+                                                                         qp):
+    written = qp("sign", "val-fictif", "--a-signer")
+    assert written.code == 0, written.err
+    assert written.out == (
+        "out/val-fictif.a-signer.pdf écrit : le PDF à déposer dans le parapheur (PDF/A-2b, "
+        "sans « PROJET », un champ de signature par signataire). Une fois signé : « qp sign "
+        "val-fictif --pdf SIGNÉ.pdf »\n")
+    to_sign = work / "out" / "val-fictif.a-signer.pdf"
+    text = subprocess.run(["pdftotext", "-layout", to_sign, "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert f"À Val-Fictif, le {date_long(PLANNED)}" in " ".join(text.split())
+    # « PROJET » is drawn, not written: seen on the first page (text only) of the working
+    # copy, in light grey across it, and not on the PDF to sign
+    # « PROJET » is drawn, not written: the first page (text only) of the PDF to sign is
+    # the working copy's without the light grey of « PROJET » across it
+    mine, working = first_page(to_sign), first_page(work / "out" / "val-fictif.pdf")
+    assert len(mine) == len(working)
+    lighter = sum(a > b for a, b in zip(mine, working))
+    assert lighter > 300 and not any(a < b for a, b in zip(mine, working))
+    import pikepdf
+
+    with pikepdf.open(to_sign) as document:
+        assert [str(f.T) for f in document.Root.AcroForm.Fields] == FIELDS
+        assert document.open_metadata().get("pdfaid:part") == "2"
+    assert not (work / "territories" / "val-fictif.yaml").read_text("utf-8").count("signee")
+    assert not (work / "out" / "signees").exists()  # (nothing recorded)
+
+    (work / "signe.pdf").write_bytes(sign(to_sign.read_bytes(), certificates, BOTH))
+    result = qp("sign", "val-fictif", "--pdf", "signe.pdf")
+    assert result.code == 0, result.err
+    assert "  contenu : identique, octet pour octet, au PDF écrit par qp" in result.out.splitlines()
+    assert not to_sign.exists()  # (signed: nothing left to sign)
+    again = qp("sign", "val-fictif", "--a-signer")
+    assert again.code == 1
+    assert again.err == (f"erreur : la convention de val-fictif est déjà signée (le "
+                         f"{paris_today():%d/%m/%Y}) : il n'y a plus de PDF à signer ; une "
+                         "modification passe par un avenant\n")
+
+
+def test_an_avenant_signed_by_pdf_is_recorded_and_archived(work, certificates, qp):
+    assert qp("sign", "val-fictif", "--date", f"{PLANNED}").code == 0
+    territory = work / "territories" / "val-fictif.yaml"
+    # (a prolongation: signed for the State by the préfet, here Claude Délégué)
+    territory.write_text(territory.read_text("utf-8").replace(
+        "    departement: Loiret\n",
+        "    departement: Loiret\n    civilite: Madame\n    prenom: Claude\n    nom: Délégué\n",
+        1) + ("\navenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 2\n"
+              "    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
+    written = qp("sign", "val-fictif", "avenant-1", "--a-signer")
+    assert written.code == 0, written.err
+    to_sign = work / "out" / "val-fictif.avenant-1.a-signer.pdf"
+    (work / "signe.pdf").write_bytes(sign(to_sign.read_bytes(), certificates,
+                                          [("test-Exemple", FIELDS[0]),
+                                           ("test-Délégué", FIELDS[1])]))
+    result = qp("sign", "val-fictif", "avenant-1", "--pdf", "signe.pdf")
+    assert result.code == 0, result.err
+    day = paris_today()
+    assert "  contenu : identique, octet pour octet, au PDF écrit par qp" in result.out.splitlines()
+    assert (f"val-fictif : l'avenant n° 1 signé le {day:%d/%m/%Y} par Camille Exemple et "
+            "Claude Délégué ; territories/val-fictif.yaml mis à jour (avenants[1].date, "
+            "avenants[1].signataires), document signé archivé sous "
+            "out/signees/val-fictif.avenant-1.docx") in result.out
+    assert (work / "out" / "signees" / "val-fictif.avenant-1.pdf").read_bytes() == \
+        (work / "signe.pdf").read_bytes()
+    assert qp("validate").code == 0
+
+
+def test_no_pdf_to_sign_while_a_fact_is_to_complete(work, qp):
+    territory = work / "territories" / "val-fictif.yaml"
+    text = territory.read_text("utf-8")
+    territory.write_text(text.replace("Exemple", "à compléter", 1), "utf-8")
+    refused = qp("sign", "val-fictif", "--a-signer")
+    assert refused.code == 1
+    assert "à compléter avant de signer : nom du représentant" in refused.err
+    assert refused.err.endswith("erreur : val-fictif : la convention ne peut être signée en "
+                                "l'état, aucun PDF à signer n'a été écrit\n")
+    assert not (work / "out" / "val-fictif.a-signer.pdf").exists()
+    mixed = qp("sign", "val-fictif", "--a-signer", "--date", "2021-10-15")
+    assert mixed.code == 2
+    assert ("--a-signer écrit le PDF à faire signer, avant toute signature : retirez --date, "
+            "--pdf et --confiance") in mixed.err
+
+
 def test_the_chain_is_checked_against_the_trust_list_given(work, certificates, qp):
     (work / "signe.pdf").write_bytes(
         sign((work / "out" / "val-fictif.pdf").read_bytes(), certificates, BOTH))
