@@ -2,8 +2,8 @@
 lines elsewhere (CI logs, pipes); a reader that goes away does not stop the work.
 
 rich is imported only for a coloured message or a progress bar on a terminal: importing
-it and setting up its console took 25 ms, a third of `qp --version` typed in a terminal
-(python -X importtime; benchmarks/bench.py measures the commands without a terminal)."""
+it and setting up its console took 25 ms, a fifth of `qp --version` typed in a terminal
+(108 -> 87 ms on a pseudo-terminal; benchmarks/bench.py measures without a terminal)."""
 
 from __future__ import annotations
 
