@@ -75,3 +75,25 @@ def test_a_cache_folder_that_cannot_be_made_never_fails_a_run(tmp_path):
     expected = generate(code, tmp_path / "cache", tmp_path / "out1")
     assert generate(code, blocked, tmp_path / "out2") == expected
     assert blocked.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_runs_at_once_share_the_cache(tmp_path):
+    """Four runs started together on an empty cache: each compiles and keeps the templates
+    while the others read them; every one writes the same document."""
+    code = copy_of_the_package(tmp_path)
+    cache = tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": str(code), "XDG_CACHE_HOME": str(cache),
+           "LOCALAPPDATA": str(cache)}
+    runs = [subprocess.Popen(
+        [sys.executable, "-m", "qp_conventions", "generate", "toulouse",
+         "-t", str(ROOT / "territories"), "-o", str(tmp_path / f"out{i}")],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for i in range(4)]
+    for run in runs:
+        assert run.wait(timeout=120) == 0, run.stderr.read()
+        run.stderr.close()
+    documents = {(tmp_path / f"out{i}" / "toulouse.docx").read_bytes() for i in range(4)}
+    assert len(documents) == 1
+    assert not list((cache / "qp-conventions" / "templates").glob("*.tmp"))  # none left
+    assert (generate(code, cache, tmp_path / "out")  # (and the cache they left is sound)
+            == paragraphs(tmp_path / "out0" / "toulouse.docx"))
