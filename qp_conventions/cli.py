@@ -20,8 +20,9 @@ from .errors import (InvalidTerritory, Problem, QPError, UsageError, describe_os
                      pasteable)
 from .screen import Progress, say
 
-# `core` (pydantic: 0.3 s of imports) and `batch` (Jinja2, Markdown, lxml: 0.3 s more) are
-# imported by the commands that use them, not for `qp --help` or a usage error.
+# `core` (pydantic, the model, YAML: 0.15 s of imports) and `batch` (Jinja2, Markdown, lxml:
+# 0.09 s more) are imported by the commands that use them, not for `qp --help`, `--version`
+# or a usage error (tests/test_startup.py).
 app = typer.Typer(
     cls=FrenchGroup,
     help=("Génère les conventions d'engagement Quartiers productifs (convention et annexes "
@@ -123,8 +124,6 @@ def generate(
                                   "dossier (par défaut : 60)."),
 ) -> None:
     """Écrit out/<territoire>.docx (la convention et ses annexes) et ses avenants."""
-    from . import batch, core
-
     if all_ == bool(targets):
         raise UsageError("indiquez des territoires (par exemple : qp generate toulouse) ou "
                          "--all, l'un ou l'autre")
@@ -135,6 +134,8 @@ def generate(
                          "tous les territoires")
     if wait < 0:
         raise UsageError("--wait attend un nombre de secondes")
+    from . import batch, core
+
     paths = core.territory_files(territories) if all_ else core.find(targets, territories)
     if not paths:
         raise QPError(f"aucun fichier de territoire (.yaml) dans {territories}")

@@ -26,6 +26,10 @@ class _FrenchHelp:
         option = super().get_help_option(ctx)
         if option is not None:
             option.help = HELP
+            # typer coerces a flag's value through pydantic (80 ms of imports) unless it
+            # is already a bool: without a default, `-h` absent is None, and `qp --version`
+            # would import pydantic for nothing.
+            option.default = False
         return option
 
     def format_usage(self, ctx, formatter) -> None:

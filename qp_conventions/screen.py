@@ -1,8 +1,9 @@
 """What the command line prints: colours and a progress bar on a terminal (rich), plain
 lines elsewhere (CI logs, pipes); a reader that goes away does not stop the work.
 
-rich is imported only when the output is a terminal: it takes 0.17 s to import, a third
-of `qp generate --all` on the 14 territories in a CI log (benchmarks/bench.py)."""
+rich is imported only for a coloured message or a progress bar on a terminal: importing
+it and setting up its console took 25 ms, a fifth of `qp --version` typed in a terminal
+(108 -> 87 ms on a pseudo-terminal; benchmarks/bench.py measures without a terminal)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ def say(*parts, err: bool = False) -> None:
     """Print one message made of plain strings and (text, style) pairs. Texts are never
     read as markup (a path or a value may hold « [ »)."""
     stream = sys.stderr if err else sys.stdout
+    coloured = any(not isinstance(part, str) and part[1] != "default" for part in parts)
     try:
-        if stream.isatty():
+        if coloured and stream.isatty():
             from rich.text import Text
 
             _console(stream).print(Text.assemble(*parts))

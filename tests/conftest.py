@@ -69,6 +69,22 @@ def fictional(tmp_path) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_folder(tmp_path_factory):
+    """qp's cache (the compiled templates, render.py) in a folder of the test session's,
+    never the user's: for the in-process runs and the subprocesses alike."""
+    names = ("XDG_CACHE_HOME", "LOCALAPPDATA")
+    saved = {name: os.environ.get(name) for name in names}
+    folder = str(tmp_path_factory.mktemp("cache"))
+    os.environ.update(dict.fromkeys(names, folder))
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(autouse=True)
 def _stay_in_tmp(tmp_path, monkeypatch):
     # Relative paths (the default territories/ and out/) resolve inside the test's folder,

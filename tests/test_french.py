@@ -1,16 +1,17 @@
-"""French formatting: Babel's locale data, checked against Babel itself."""
+"""French formatting: dates and amounts written by qp, checked against Babel's fr_FR."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qp_conventions.departements import DEPARTEMENTS, of_departement
-from qp_conventions.french import at, date_long, euros, of, percent, typography
+from qp_conventions.french import at, date_long, euros, month_year, of, percent, typography
 
 AMOUNTS = st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False,
                       allow_infinity=False)
@@ -29,6 +30,15 @@ def test_euros_match_babel(amount):
 def test_percent_matches_babel(part, whole):
     share = (part * 100 / whole).quantize(Decimal("0.1"))
     assert percent(part, whole) == format_decimal(share, format="#,##0.#", locale="fr_FR") + "\u00a0%"
+
+
+def test_dates_match_babel():
+    day = dt.date(2024, 1, 1)  # (a leap year: every day a date can be)
+    while day.year == 2024:
+        babel = format_date(day, format="d MMMM y", locale="fr_FR")
+        assert date_long(day) == ("1er" + babel[1:] if day.day == 1 else babel)
+        assert month_year(day) == format_date(day, format="MMMM y", locale="fr_FR")
+        day += dt.timedelta(days=1)
 
 
 def test_examples_a_reader_checks():
