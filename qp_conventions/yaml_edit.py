@@ -10,7 +10,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import InvalidTerritory, QPError
+from .errors import InvalidTerritory, QPError, field_path
 from .loader import load_territory_file, read_text
 
 
@@ -24,6 +24,18 @@ def _pair(mapping: Node, key: str | int) -> tuple[Node, Node] | None:
             if isinstance(key_node, ScalarNode) and key_node.value == key:
                 return key_node, value
     return None
+
+
+def _end_of(text: str, node: Node) -> int:
+    """Where the text of a rubric's value ends: the end of the line of its last value
+    (a block rubric's own end mark is where the next key starts), before the line break
+    that ends a block scalar."""
+    while isinstance(node, (MappingNode, SequenceNode)) and not node.flow_style and node.value:
+        node = node.value[-1][1] if isinstance(node, MappingNode) else node.value[-1]
+    index = node.end_mark.index
+    if index and text[index - 1:index] == "\n":
+        return index - 1
+    return _line_end(text, index)
 
 
 def _line_end(text: str, index: int) -> int:
@@ -102,10 +114,7 @@ def set_value(text: str, root: Node, loc: tuple[str | int, ...], value: str | di
         elif parent is root:
             raise QPError("qp ne crée pas de rubrique au premier niveau")  # (never asked)
         else:  # after the rubric's last key, on the lines below
-            last = parent.value[-1][1]
-            end = _line_end(text, last.end_mark.index)
-            if last.end_mark.index and text[last.end_mark.index - 1] == "\n":
-                end = last.end_mark.index - 1
+            end = _end_of(text, parent.value[-1][1])
             return text[:end] + f"\n{' ' * indent}{loc[-1]}:{value}" + text[end:]
     if pair is not None:
         key_node, node = pair
@@ -133,11 +142,9 @@ def set_value(text: str, root: Node, loc: tuple[str | int, ...], value: str | di
         first = parent.value[0][0].start_mark
         return (text[:first.index] + f"{loc[-1]}: {value}\n" + " " * first.column
                 + text[first.index:])
-    last = parent.value[-1][1] if parent.value else None
     indent = parent.value[0][0].start_mark.column if parent.value else 0
-    end = _line_end(text, last.end_mark.index if last is not None else parent.start_mark.index)
-    if last is not None and last.end_mark.index and text[last.end_mark.index - 1:last.end_mark.index] == "\n":
-        end = last.end_mark.index - 1  # a block value ends with the line after it
+    end = _end_of(text, parent.value[-1][1]) if parent.value else \
+        _line_end(text, parent.start_mark.index)
     return text[:end] + f"\n{' ' * indent}{loc[-1]}: {value}" + text[end:]
 
 
@@ -167,7 +174,8 @@ def _root(path: Path, text: str, edited: dict | None = None) -> Node:
         if not edited:
             raise
         # the change cannot be written in this file's layout: the person writes it
-        wanted = ", ".join(f"{'.'.join(map(str, loc))}: {value}" for loc, value in edited.items())
+        wanted = ", ".join(f"{field_path(loc)}: {_yaml(value, 0, flow=True) if isinstance(value, dict) else value}"
+                           for loc, value in edited.items())
         raise QPError(f"{path} : qp ne sait pas écrire la modification dans la mise en page de "
                       f"ce fichier ({exc.problems[0].message}) : écrivez vous-même {wanted}, "
                       "puis relancez") from None

@@ -396,6 +396,26 @@ def test_a_correction_of_the_model_keeps_the_signed_acts_as_signed(story, qp, co
             "changer") in refused.err
 
 
+def test_an_avenant_that_names_only_its_state_signatory_is_signed(story, qp):
+    territory = story / "territories" / "val-histoire.yaml"
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    territory.write_text(territory.read_text("utf-8") + (
+        "\navenants:\n  - numero: 1\n    lieu: Orléans\n    exemplaires: 2\n"
+        "    objet: chef_de_file\n    chef_de_file: anct\n    signataires:\n      etat:\n"
+        "        signataire: prefet\n        prefet: {departement: Loiret, civilite: Madame, "
+        "prenom: Claude, nom: Fictif}\n"), "utf-8")
+    signed = qp("sign", "val-histoire", "avenant-1", "--date", "2023-01-15")
+    assert signed.code == 0, signed.err
+    assert territory.read_text("utf-8").endswith(
+        "    signataires:\n      etat:\n        signataire: prefet\n        prefet: {departement: "
+        "Loiret, civilite: Madame, prenom: Claude, nom: Fictif}\n      representant:\n"
+        "        civilite: Madame\n        prenom: Camille\n        nom: Exemple\n"
+        "        fonction: présidente\n    date: 2023-01-15\n")
+    assert "Madame Camille EXEMPLE | Madame Claude FICTIF" in [
+        " | ".join(row) for row in _signature_rows(story / "out" / "signees" /
+                                                   "val-histoire.avenant-1.docx")]
+
+
 def test_one_copy_is_un_exemplaire(story, qp):
     territory = story / "territories" / "val-histoire.yaml"
     edit(territory, "exemplaires: 3", "exemplaires: 1")
