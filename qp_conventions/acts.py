@@ -167,6 +167,30 @@ def signatories(territory: Territory, act: Act) -> People:
     return People(representant, etat)
 
 
+def out_of_office(territory: Territory, act: Act, day: dt.date) -> str | None:
+    """Why the people in office may not be those who signed `act` on `day`: an act
+    signed later by another person for the same party (an election came between). None
+    when no later signature says otherwise, or when the act names its own signatories."""
+    people = signatories(territory, act)
+    mine = people_record(people, civility=False)
+    for other in of(territory):
+        if other is act or not other.signed or other.date <= day or other.recorded is None:
+            continue
+        theirs_people = signatories(territory, other)
+        theirs = people_record(theirs_people, civility=False)
+        same_role = theirs_people.etat.signataire == people.etat.signataire
+        for party in ("intercommunalite", "etat"):
+            own = act.recorded and getattr(act.recorded, "representant" if party ==
+                                           "intercommunalite" else "etat")
+            if own or (party == "etat" and not same_role):
+                continue
+            if party in theirs and party in mine and theirs[party] != mine[party]:
+                return (f"{other.signed_label} le {other.date:%d/%m/%Y} l'a été par "
+                        f"{theirs[party]}, après le {day:%d/%m/%Y} : ce jour-là, "
+                        f"{mine[party]}, en fonction aujourd'hui, ne l'était peut-être pas")
+    return None
+
+
 def _prefect_signs(territory: Territory) -> State:
     prefet = territory.etat.prefet
     departements = territory.intercommunalite.departements

@@ -80,6 +80,12 @@ def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convent
     if day > today:
         raise QPError(f"date de signature à venir ({day:%d/%m/%Y}) : qp sign enregistre une "
                       "signature faite")
+    doubt = acts.out_of_office(territory, act, day)
+    if doubt:
+        raise QPError(f"{doubt} : inscrivez ceux qui ont signé {act.label} sous "
+                      f"{field_path(act.loc)}.signataires (mêmes clés que "
+                      "intercommunalite.representant et etat), puis relancez ; rien n'a été "
+                      "changé")
     people = acts.signatories(territory, act)
     changes: dict[tuple, object] = {(*act.loc, "date"): day.isoformat()}
     if act.kind == acts.CONVENTION:

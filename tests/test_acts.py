@@ -416,6 +416,32 @@ def test_an_avenant_that_names_only_its_state_signatory_is_signed(story, qp):
                                                    "val-histoire.avenant-1.docx")]
 
 
+def test_an_act_dated_before_a_later_signature_names_who_signed_it(story, qp):
+    territory = story / "territories" / "val-histoire.yaml"
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    territory.write_text(territory.read_text("utf-8")
+                         + "\nfeuille_de_route:\n  lieu: Val-Fictif\n  exemplaires: 3\n", "utf-8")
+    assert qp("sign", "val-histoire", "feuille-de-route", "--date", "2022-03-10").code == 0
+    edit(territory, "    civilite: Madame\n    prenom: Camille\n    nom: Exemple\n"
+                    "    fonction: présidente\n",
+         "    civilite: Monsieur\n    prenom: Alix\n    nom: Nouveau\n    fonction: président\n")
+    territory.write_text(territory.read_text("utf-8") + (
+        "avenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 3\n"
+        "    objet: chef_de_file\n    chef_de_file: anru\n"), "utf-8")
+    before_file, before = territory.read_bytes(), archives(story)
+    refused = qp("sign", "val-histoire", "avenant-1", "--date", "2021-12-01")
+    assert refused.code == 1
+    assert refused.err == (
+        "erreur : la feuille de route signée le 10/03/2022 l'a été par Camille Exemple, après "
+        "le 01/12/2021 : ce jour-là, Alix Nouveau, en fonction aujourd'hui, ne l'était peut-être "
+        "pas : inscrivez ceux qui ont signé l'avenant n° 1 sous avenants[1].signataires (mêmes "
+        "clés que intercommunalite.representant et etat), puis relancez ; rien n'a été changé\n")
+    assert territory.read_bytes() == before_file and archives(story) == before
+    signed = qp("sign", "val-histoire", "avenant-1", "--date", "2023-01-10")
+    assert signed.code == 0, signed.err
+    assert "par Alix Nouveau et Dominique Modèle" in signed.out
+
+
 def test_one_copy_is_un_exemplaire(story, qp):
     territory = story / "territories" / "val-histoire.yaml"
     edit(territory, "exemplaires: 3", "exemplaires: 1")
