@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from .errors import QPError, describe_os_error
 from .files import MAX_SIGNED_PDF, NotReadable, read_regular
+from .french import elides
 from .pdf import FIELD_PREFIX, quiet_pyhanko
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -374,9 +375,11 @@ def _match(path: Path, statuses: list, times: list[dt.datetime],
         sig, status, when = by_field[chosen[signatory.party]]
         cn = _common_name(status.signing_cert)
         if not any(_folded(person) <= _folded(cn) for person in signatory.people):
-            warnings.append(f"la signature pour « {signatory.party} » est celle de {cn}, qui "
-                            f"n'est pas {' ni '.join(signatory.people) or 'le signataire'} "
-                            "(une délégation ?)")
+            people = list(signatory.people) or ["le signataire"]
+            named = f"pas {people[0]}" if len(people) == 1 else f"ni {' ni '.join(people)}"
+            of_cn = ("d'" if elides(cn) else "de ") + cn  # (a person's name: no article)
+            warnings.append(f"la signature pour « {signatory.party} » est celle {of_cn}, qui "
+                            f"n'est {named} (une délégation ?)")
         signers.append(Signer(signatory.party, cn, _common_name_of_issuer(status.signing_cert),
                               when.isoformat(), sig.field_name))
     for name in left:
