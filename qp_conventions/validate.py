@@ -89,13 +89,18 @@ def check_file(path: Path, text: str | None = None) -> Checked:
     problems = _one_per_place(problems)
     if territory is not None:
         wrong = {(p.line, p.column) for p in problems}
-        for loc, missing in missing_facts(territory):
-            # a signed convention is complete; what the feuille de route brings may follow
-            signed = territory.statut == "signee" and loc[0] not in ROADMAP_PARTS
+        for loc, missing, later_act in missing_facts(territory):
+            # a signed convention is complete; what the feuille de route, or an avenant
+            # still to sign, brings may follow
+            signed = territory.statut == "signee" and loc[0] not in ROADMAP_PARTS \
+                and later_act is None
             problem = Problem(
                 path, *loaded.position(loc), field_path(loc),
                 f"convention signée, mais à compléter : {missing.author}" if signed
-                else f"{TO_COMPLETE} : {missing.author}", ERROR if signed else WARNING)
+                else f"{TO_COMPLETE} : {missing.author}" + (
+                    f" (l'avenant n° {later_act} l'imprime)"
+                    if later_act is not None and loc != ("etat",) else ""),
+                ERROR if signed else WARNING)
             if (problem.line, problem.column) not in wrong:  # (an error says it already)
                 problems.append(problem)
         # A draft's feuille de route is its annexes, reported above; once the convention
@@ -230,9 +235,11 @@ _EMPTY_ANNEXES = {
 }
 
 
-def missing_facts(territory: Territory) -> list[tuple[tuple, Missing]]:
-    """Every fact still to supply, with its YAML path, in the file's order; not the
-    facts of a signatory who does not sign (the minister when the préfet signs alone)."""
+def missing_facts(territory: Territory) -> list[tuple[tuple, Missing, int | None]]:
+    """Every fact still to supply, with its YAML path, in the file's order, and the
+    number of the avenant still to sign that alone prints it (None: the convention or
+    its feuille de route do); not the facts of a signatory who does not sign (the
+    minister when the préfet signs alone)."""
     unused = set()
     states = [(("etat",), territory.etat)]
     for where, act in [(("signature",), territory.signature),
@@ -240,16 +247,28 @@ def missing_facts(territory: Territory) -> list[tuple[tuple, Missing]]:
                        *((("avenants", i), a) for i, a in enumerate(territory.avenants))]:
         if act.signataires is not None and act.signataires.etat is not None:
             states.append(((*where, "signataires", "etat"), act.signataires.etat))
+    # An avenant of prolongation still to sign is signed for the State by the préfet
+    # (acts.signatories), whoever signs the convention: his or her name is a fact it prints.
+    prolongation = next((a for a in territory.avenants if a.objet == "prolongation"
+                         and not isinstance(a.date, dt.date)
+                         and (a.signataires is None or a.signataires.etat is None)), None)
     for where, etat in states:
         if etat.signataire not in ("ministre", "ministre_ou_prefet"):
             unused.add((*where, "ministre"))
-        if etat.signataire != "prefet":
+        if etat.signataire != "prefet" and not (prolongation and where == ("etat",)):
             unused.add((*where, "prefet"))
-    found = [(loc, missing) for loc, missing in _walk(territory)
-             if not any(loc[:len(u)] == u for u in unused)]
+    # (the préfet of a convention the minister signs: only the prolongation prints him)
+    prefect_for = prolongation.numero if prolongation and territory.etat.signataire != "prefet" \
+        else None
+    found = [(loc, missing, prefect_for if loc[:2] == ("etat", "prefet") else None)
+             for loc, missing in _walk(territory) if not any(loc[:len(u)] == u for u in unused)]
+    if prolongation and territory.etat.prefet is None:
+        words = (f"préfet du département, qui signe l'avenant n° {prolongation.numero} "
+                 "(prolongation) : etat.prefet (departement, civilite, prenom, nom)")
+        found.append((("etat",), Missing(words, words), prolongation.numero))
     for name, words in _EMPTY_ANNEXES.items():
         if not getattr(territory, name):
-            found.append(((name,), Missing(words, words)))
+            found.append(((name,), Missing(words, words), None))
     return found
 
 

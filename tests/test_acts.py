@@ -442,6 +442,23 @@ def test_an_act_dated_before_a_later_signature_names_who_signed_it(story, qp):
     assert "par Alix Nouveau et Dominique Modèle" in signed.out
 
 
+def test_the_prefect_who_signs_a_prolongation_is_a_fact_to_complete(story, qp):
+    territory = story / "territories" / "val-histoire.yaml"
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    edit(territory, "    departement: Loiret\n    civilite: Madame\n    prenom: Claude\n"
+                    "    nom: Fictif\n", "    departement: Loiret\n")
+    assert "0 erreur(s), 1 fait(s) à compléter" in qp("validate").out
+    territory.write_text(territory.read_text("utf-8") + (
+        "\navenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 3\n"
+        "    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
+    validated = qp("validate")
+    assert validated.code == 0
+    assert "0 erreur(s), 4 fait(s) à compléter" in validated.out
+    assert ("territories/val-histoire.yaml:21:3: avertissement : etat.prefet.nom : à compléter : "
+            "nom du préfet (l'avenant n° 1 l'imprime)") in validated.err
+    assert "val-histoire  signée  Bpifrance               18/03/2023  4" in qp("list").out
+
+
 def test_one_copy_is_un_exemplaire(story, qp):
     territory = story / "territories" / "val-histoire.yaml"
     edit(territory, "exemplaires: 3", "exemplaires: 1")
