@@ -520,18 +520,18 @@ def orphans(path: Path, territory: Territory, out: Path) -> list[Problem]:
 
 
 def record_problems(path: Path, territory: Territory, out: Path) -> list[Problem]:
-    """An error for each act whose signature the territory file no longer tells as its
-    archive does: another date, other signatories (`qp validate` and `qp list` read the
-    records; `qp generate` also compares the text)."""
-    problems = []
+    """What the archive says of the territory file's acts without rendering them (`qp
+    validate` and `qp list`; `qp generate` also compares their text): all `check` finds
+    but a text, an avenant archived and gone from the file, and an error for each act
+    whose signature the file no longer tells as its archive does (another date, other
+    signatories)."""
+    problems = orphans(path, territory, out)
     for act in of(territory):
-        try:
-            kept = record(out, path.stem, act)
-        except QPError as exc:
-            problems.append(Problem(path, None, None, act.field, str(exc)))
-            continue
+        found = check(path, territory, out, act, {}).problems
+        problems += found
+        kept = None if found else record(out, path.stem, act)
         if kept is None or not act.signed:
-            continue  # (a record whose act the file no longer signs: said by check)
+            continue
         if f"{act.date:%d/%m/%Y}" != kept["signee_le"]:
             problems.append(Problem(
                 path, None, None, field_path((*act.loc, "date")),

@@ -158,8 +158,10 @@ def overview(folder: Path, out: Path) -> list[Row]:
     rows = []
     for checked in validate(territory_files(folder)):
         territory = checked.territory
-        broken = [*acts.record_problems(checked.path, territory, out),
-                  *acts.archive_problems(checked.path, out)] if territory is not None else []
+        broken = list(dict.fromkeys([*acts.record_problems(checked.path, territory, out),
+                                     *acts.archive_problems(checked.path, out)])) \
+            if territory is not None else []  # (a damaged copy: said by both, counted once)
+        broken = [p for p in broken if p.is_error]
         if territory is None or broken:
             rows.append(Row(checked.path.stem, checked.path, "", "", "", 0,
                             len(checked.errors) + len(broken)))
