@@ -348,6 +348,18 @@ def test_a_signature_changed_by_hand_is_named_by_validate_and_list(story, qp):
             "Monsieur Dominique Autre ; ceux qui ont signé ne changent pas") in validated.err
     territory.write_text(signed, "utf-8")
     assert qp("validate").code == 0
+    edit(territory, "statut: signee", "statut: brouillon")
+    validated = qp("validate")
+    assert validated.code == 1
+    assert ("territories/val-histoire.yaml: erreur : statut : la convention est signée depuis le "
+            "15/10/2021 (archivée sous out/signees/val-histoire.docx), mais le fichier ne le dit "
+            "plus : remettez-y « statut: signee » et la date de signature") in validated.err
+    territory.write_text(signed, "utf-8")
+    (story / "out" / "signees" / "val-histoire.json").write_text("{", "utf-8")
+    validated = qp("validate")
+    assert validated.code == 1
+    assert ("erreur : statut : archive de la convention signée out/signees/val-histoire.json "
+            "endommagée (contenu inattendu)") in validated.err
 
 
 @pytest.fixture
