@@ -218,6 +218,29 @@ def function_agreement(fonction: str, gender: str) -> str | None:
     return right + fonction[len(first):]
 
 
+# The words of a minister's title that agree with the civility (« la Ministre déléguée
+# chargée de la Ville », « le Ministre délégué chargé de la Ville »): its first article,
+# and these participles wherever they are.
+_TITLE_ARTICLE = {"le": "la"}
+_TITLE_WORDS = {"délégué": "déléguée", "chargé": "chargée"}
+
+
+def title_disagreements(title: str, gender: str) -> list[str]:
+    """The words of a minister's title (« le Ministre délégué chargé de la Ville ») that
+    contradict the civility's gender, each with the form wanted (« le → la »), once."""
+    def towards(table: dict) -> dict:
+        return table if gender == "feminin" else {f: m for m, f in table.items()}
+
+    words = [word.strip(",;:.()").lower() for word in title.split()]
+    found = []
+    if words and words[0] in towards(_TITLE_ARTICLE):
+        found.append(f"{words[0]} → {towards(_TITLE_ARTICLE)[words[0]]}")
+    for word in dict.fromkeys(words):
+        if word in towards(_TITLE_WORDS):
+            found.append(f"{word} → {towards(_TITLE_WORDS)[word]}")
+    return found
+
+
 def fold(text: str) -> str:
     """A name as a reader tells it from another: lower case, no accents, words separated
     by one space: « État (DSIL) » -> « etat dsil », « Communauté d'Agglomération » ->

@@ -303,6 +303,9 @@ def _state_of(parts: Parts, etat: State | None, where: tuple) -> Iterator[Found]
         yield ((*where, "ministre"),
                "le ministre n'est pas nommé quand le préfet signe seul : retirez la rubrique "
                "ministre, ou écrivez signataire: ministre_ou_prefet")
+    if etat.ministre is not None and etat.signataire in ("ministre", "ministre_ou_prefet"):
+        for key, message in minister_disagreements(etat.ministre):
+            yield ((*where, "ministre", key), message)
     interco = parts.intercommunalite
     known = [d for d in interco.departements if isinstance(d, str)] if interco else []
     if etat.prefet and known and len(known) == len(interco.departements) \
@@ -310,6 +313,22 @@ def _state_of(parts: Parts, etat: State | None, where: tuple) -> Iterator[Found]
         yield ((*where, "prefet", "departement"),
                f"le département du préfet « {etat.prefet.departement} » n'est pas parmi ceux "
                f"de l'intercommunalité ({', '.join(known)})")
+
+
+def minister_disagreements(ministre) -> Iterator[tuple[str, str]]:
+    """A minister's titles (fonction, and those of the signature block) that contradict
+    the civility (« Madame … le Ministre délégué »): the key and the message. A new
+    minister is when someone changes the name and forgets the title."""
+    if ministre.civilite not in programme.CIVILITIES:
+        return
+    gender = "feminin" if ministre.civilite == "Madame" else "masculin"
+    who = " ".join(v for v in (ministre.civilite, ministre.prenom, ministre.nom) if isinstance(v, str))
+    for key in ("fonction", "fonction_signature", "qualite_signature"):
+        title = getattr(ministre, key)
+        wrong = french.title_disagreements(title, gender) if isinstance(title, str) else []
+        if wrong:
+            yield key, (f"« {title} » pour {who} : l'accord ne suit pas la civilité "
+                        f"({', '.join(wrong)}) ; corrigez le titre ou la civilité")
 
 
 def _signature(parts: Parts) -> Iterator[Found]:

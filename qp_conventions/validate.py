@@ -162,6 +162,10 @@ def _programme(path: Path, mtime: int, size: int) -> tuple[Programme, list[Probl
     except ValidationError as exc:
         return Programme(), [*loaded.problems, *_schema_problems(loaded, exc)]
     problems = [p for p in loaded.problems if p.is_error]
+    if national.ministre is not None:
+        problems += [Problem(path, *loaded.position(("ministre", key)),
+                             field_path(("ministre", key)), message)
+                     for key, message in rules.minister_disagreements(national.ministre)]
     dates = [wave.date for wave in national.vagues]
     for i, wave in enumerate(national.vagues):
         where = loaded.position(("vagues", i, "date"))

@@ -90,6 +90,9 @@ def test_five_years_of_a_convention(story, qp):
          "    civilite: Monsieur\n    prenom: Alix\n    nom: Nouveau\n    fonction: président\n")
     edit(story / "territories" / "programme.yaml", "  civilite: Monsieur\n  prenom: Dominique\n"
          "  nom: Modèle", "  civilite: Madame\n  prenom: Sacha\n  nom: Suivante")
+    edit(story / "territories" / "programme.yaml", "Ministre fictif chargé",
+         "Ministre fictive chargée", count=2)
+    edit(story / "territories" / "programme.yaml", "le Ministre fictive", "la Ministre fictive")
     generated = qp("generate", "--all")
     assert generated.code == 0, generated.err
     assert "3 document(s) : 0 écrit(s), 3 inchangé(s), 0 en échec" in generated.out
@@ -469,6 +472,20 @@ def test_the_prefect_who_signs_a_prolongation_is_a_fact_to_complete(story, qp):
     assert ("territories/val-histoire.yaml:21:3: avertissement : etat.prefet.nom : à compléter : "
             "nom du préfet (l'avenant n° 1 l'imprime)") in validated.err
     assert "val-histoire  signée  Bpifrance               18/03/2023  4" in qp("list").out
+
+
+def test_a_new_minister_whose_title_keeps_the_former_gender_is_refused(story, qp):
+    programme = story / "territories" / "programme.yaml"
+    edit(programme, "  civilite: Monsieur\n  prenom: Dominique\n  nom: Modèle",
+         "  civilite: Madame\n  prenom: Sophie\n  nom: Nouvelle")
+    validated = qp("validate")
+    assert validated.code == 1
+    assert ("territories/programme.yaml:7:13: erreur : ministre.fonction : « le Ministre fictif "
+            "chargé de la Ville » pour Madame Sophie Nouvelle : l'accord ne suit pas la civilité "
+            "(le → la, chargé → chargée) ; corrigez le titre ou la civilité") in validated.err
+    edit(programme, "fonction: le Ministre fictif chargé", "fonction: la Ministre fictive chargée")
+    edit(programme, "Ministre fictif chargé de la Ville", "Ministre fictive chargée de la Ville")
+    assert qp("validate").code == 0
 
 
 def test_one_copy_is_un_exemplaire(story, qp):

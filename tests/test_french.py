@@ -81,3 +81,15 @@ def test_contraction_of_a():
 def test_typography_of_the_model_text():
     assert typography("« la Convention » : l'objet ; 100 %") == \
         "«\u00a0la Convention\u00a0»\u00a0: l’objet\u00a0; 100\u00a0%"
+
+
+def test_a_ministers_title_agrees_with_the_civility():
+    from qp_conventions.french import title_disagreements
+
+    assert title_disagreements("le Ministre délégué chargé de la Ville", "feminin") == [
+        "le → la", "délégué → déléguée", "chargé → chargée"]
+    assert title_disagreements("la Ministre déléguée auprès de la Ministre de la cohésion des "
+                               "territoires, chargée de la Ville", "feminin") == []
+    assert title_disagreements("la Ministre déléguée, chargée de la Ville", "masculin") == [
+        "la → le", "déléguée → délégué", "chargée → chargé"]
+    assert title_disagreements("Ministre chargé de la Ville", "masculin") == []
