@@ -267,9 +267,15 @@ def _origin(data: bytes, written: list[dict], texts: tuple[list[str], list[str] 
         return (BY_BYTES if by_bytes else BY_TEXT), []
     if not _same_text(now, pages):
         if by_bytes:
+            missing = _first_line_not_in(now, pages)
+            if missing and len(missing) > 120:  # (cut between two words)
+                missing = missing[:120].rsplit(" ", 1)[0] + "…"
+            said = f" : « {missing} » n'y est pas" if missing else ""
             raise QPError(f"{path} est un PDF que qp a écrit pour {what}, mais d'une version "
-                          "antérieure : son texte n'est plus celui du fichier du territoire ; "
-                          "rien n'a été changé")
+                          f"antérieure : son texte n'est plus celui du fichier du territoire"
+                          f"{said}. Si les signataires ont changé depuis (une élection), "
+                          "inscrivez ceux qui ont signé sous la rubrique signataires de "
+                          "l'acte ; rien n'a été changé")
         raise QPError(f"{path} n'est pas {what} : ce n'est aucun des PDF que qp a écrits pour "
                       "elle, et son texte n'est pas le sien (un autre acte, un autre "
                       "territoire, ou un texte modifié)")
@@ -331,6 +337,23 @@ def _same_text(lines: list[str], pages: list[str]) -> bool:
             position += len(piece)
         return all(cell in text for cell in cells)
     return False
+
+
+def _first_line_not_in(lines: list[str], pages: list[str]) -> str | None:
+    """The first of the act's lines (its cells too) that the PDF's text does not hold, in
+    the act's order."""
+    text, position = "".join(pages), 0
+    for line in lines:
+        for piece in (line.split(" / ") if " / " in line else line.split(" | ")):
+            bare = _bare(piece)
+            if not bare or piece.strip() == "…":
+                continue
+            found = text.find(bare, position)
+            if found < 0:
+                return piece.strip()
+            if " | " not in line and " / " not in line:  # (cells may be read across)
+                position = found + len(bare)
+    return None
 
 
 def _folded(text: str) -> set[str]:

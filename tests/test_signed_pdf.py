@@ -414,8 +414,11 @@ def test_a_pdf_qp_wrote_for_an_earlier_version_of_the_convention_is_refused(
     assert result.code == 1
     assert result.err.strip() == (
         "erreur : signe.pdf est un PDF que qp a écrit pour la convention de val-fictif, mais "
-        "d'une version antérieure : son texte n'est plus celui du fichier du territoire ; "
-        "rien n'a été changé")
+        "d'une version antérieure : son texte n'est plus celui du fichier du territoire : « Le "
+        "Chef de file désigné pour suivre le déploiement du programme sur la Communauté "
+        "d’agglomération du Val-Fictif est… » n'y est pas. Si les signataires ont "
+        "changé depuis (une élection), inscrivez ceux qui ont signé sous la rubrique "
+        "signataires de l'acte ; rien n'a été changé")
     assert territory.read_text("utf-8") == changed
     assert not (work / "out" / "signees").exists()
 
