@@ -244,7 +244,7 @@ def sign(
     import datetime as dt
     import re
 
-    from . import batch, core, signing
+    from . import batch, core, lifecycle, signing
 
     if not re.fullmatch(r"convention|feuille-de-route|avenant-[1-9]\d?", act):
         raise UsageError(f"acte « {act} » inconnu : écrivez convention, feuille-de-route ou "
@@ -279,7 +279,8 @@ def sign(
         act, f"l'avenant n° {act.removeprefix('avenant-')} ne peut être signé")
     if to_sign:
         try:
-            written = signing.prepare(path, out, act_name=act, wait=wait, on_wait=on_wait)
+            written = signing.prepare(path, out, act_name=act, today=lifecycle.today(), wait=wait,
+                                      on_wait=on_wait)
         except InvalidTerritory as exc:
             for problem in exc.problems:
                 _print_problem(problem)
@@ -292,7 +293,7 @@ def sign(
         return
     try:
         signed = signing.sign(
-            path, day, out, act_name=act, today=dt.date.today(), wait=wait,
+            path, day, out, act_name=act, today=lifecycle.today(), wait=wait,
             on_wait=on_wait, signed_pdf=signed_pdf, trust=trust)
     except InvalidTerritory as exc:
         for problem in exc.problems:

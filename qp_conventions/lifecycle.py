@@ -17,6 +17,15 @@ from . import programme
 from .model import Avenant, Territory
 
 
+def today() -> dt.date:
+    """Today as the acts count it: the machine's date, or Paris's when it is already the
+    next day there (the time of an electronic signature is read in Europe/Paris: signed
+    at 0:30 in Paris, it is not « à venir » on a machine that still says 23:30 UTC)."""
+    from zoneinfo import ZoneInfo
+
+    return max(dt.date.today(), dt.datetime.now(ZoneInfo("Europe/Paris")).date())
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` later (the month's last day when it is shorter)."""
     month = day.month - 1 + months

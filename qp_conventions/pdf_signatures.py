@@ -70,6 +70,14 @@ class Signatory:
     people: list[str]  # whose certificate names would match (« Jean-Luc Moudenc »)
 
 
+def begins_with(data: bytes, written: list[dict]) -> bool:
+    """Whether the signed PDF `data` is one of the PDFs of fingerprints `written` (its
+    first revision, byte for byte) with signatures added after it."""
+    return any(len(data) > f["octets"]
+               and hashlib.sha256(data[:f["octets"]]).hexdigest() == f["sha256"]
+               for f in written)
+
+
 def read_pdf(path: Path) -> bytes:
     """The bytes of the PDF `path`: a regular file of at most MAX_SIGNED_PDF bytes (a pipe
     would block, a device never end), checked before reading it."""
@@ -258,9 +266,7 @@ def _origin(data: bytes, written: list[dict], texts: tuple[list[str], list[str] 
     refused if it is not. `texts`: the act's text as the territory file says it now, and
     as it will say once signed (None if it cannot be). The text is read in both cases: a
     PDF qp wrote may be of an earlier version of the act."""
-    by_bytes = any(len(data) > f["octets"]
-                   and hashlib.sha256(data[:f["octets"]]).hexdigest() == f["sha256"]
-                   for f in written)
+    by_bytes = begins_with(data, written)
     pages = _page_texts(data)
     now, then = texts
     if then is not None and _same_text(then, pages):

@@ -62,6 +62,7 @@ def sign(path: Path, day: dt.date | None, out: Path, *, act_name: str = "convent
     _refuse_incomplete(checked, act)  # (before a signed PDF is compared with the text)
     verification = None
     if signed_pdf is not None:
+        _one_document(act)
         verification = _verify(path, checked, out, act, signed_pdf, trust)
         if day is not None and day != verification.day:
             raise QPError(f"--date {day:%Y-%m-%d} ne s'accorde pas avec {signed_pdf}, dont la "
@@ -185,8 +186,8 @@ def to_sign_name(slug: str, act: acts.Act) -> str:
     return f"{slug}{act.suffix}.a-signer.pdf"
 
 
-def prepare(path: Path, out: Path, *, act_name: str = "convention", wait: float = 60,
-            on_wait: Callable[[], None] = lambda: None) -> Path:
+def prepare(path: Path, out: Path, *, act_name: str = "convention", today: dt.date,
+            wait: float = 60, on_wait: Callable[[], None] = lambda: None) -> Path:
     """Write the PDF of the act `act_name` to deposit in the parapheur: the act as it
     will be signed, without « PROJET » (a working draft keeps it), so refused while a
     fact it prints is still « à compléter » or once the act is signed; PDF/A, one
@@ -207,9 +208,15 @@ def prepare(path: Path, out: Path, *, act_name: str = "convention", wait: float 
         day = kept["signee_le"] if kept is not None else f"{act.date:%d/%m/%Y}"
         raise QPError(f"{act.label} de {slug} est déjà signé{act.e} (le {day}) : il n'y a "
                       "plus de PDF à signer ; une modification passe par un avenant")
+    _one_document(act)
     _refuse_changed_acts(checked, out)
     _refuse_incomplete(checked, act)
-    paper = act.papers[0]  # (an avenant's revised feuille de route is annexed to it)
+    # the dates of a signature today (after the end of validity, before the act it
+    # modifies…): refused now rather than once the parapheur has made everyone sign
+    then = _as_signed(path, checked, act, today)
+    if then.errors:
+        raise InvalidTerritory(then.errors)
+    paper = act.papers[0]
     data = documents.paper_document(checked, act, paper, _complete_blocks(checked, act, paper),
                                     draft=False)
     name = to_sign_name(slug, act)
@@ -223,6 +230,29 @@ def prepare(path: Path, out: Path, *, act_name: str = "convention", wait: float 
     return written
 
 
+def _as_signed(path: Path, checked, act: acts.Act, day: dt.date):
+    """The territory file checked as it would be once `act` is signed on `day` (its date,
+    for the convention its statut, and its signatories if it names none)."""
+    changes: dict[tuple, object] = {(*act.loc, "date"): day.isoformat()}
+    if act.kind == acts.CONVENTION:
+        changes[("statut",)] = "signee"
+    if act.recorded is None:
+        changes[(*act.loc, "signataires")] = acts.recorded_yaml(
+            acts.signatories(checked.territory, act))
+    edited = edit_file(path, changes)
+    return check_file(path, edited.lstrip("\ufeff").replace("\r\n", "\n"))
+
+
+def _one_document(act: acts.Act) -> None:
+    """An act signed electronically is one PDF: an avenant that annexes a revised
+    feuille de route has two documents, each with its signature block."""
+    if len(act.papers) > 1:
+        raise QPError(f"{act.label} révise la feuille de route, qu'il annexe : ses deux "
+                      "documents se signent ensemble, et qp ne sait pas encore les réunir en "
+                      "un seul PDF à signer ; signez-les sur papier, puis enregistrez la "
+                      f"signature avec « qp sign … {act.name} --date AAAA-MM-JJ »")
+
+
 def _verify(path: Path, checked, out: Path, act: acts.Act, signed_pdf: Path,
             trust: Path | None) -> pdf_signatures.Verification:
     """The signed PDF of an act verified: the fingerprints of the PDFs qp wrote for it,
@@ -233,23 +263,23 @@ def _verify(path: Path, checked, out: Path, act: acts.Act, signed_pdf: Path,
 
     def texts(when: dt.date) -> tuple[list[str], list[str] | None]:
         now = acts.own_text(documents.render_paper(checked, paper))
-        changes = {(*act.loc, "date"): when.isoformat()}
-        if act.kind == acts.CONVENTION:
-            changes[("statut",)] = "signee"
-        if act.recorded is None:
-            changes[(*act.loc, "signataires")] = acts.recorded_yaml(
-                acts.signatories(checked.territory, act))
-        edited = edit_file(path, changes)
-        then = check_file(path, edited.lstrip("\ufeff").replace("\r\n", "\n"))
+        then = _as_signed(path, checked, act, when)
         if then.errors:
             return now, None
         # (the act of the territory once signed: an avenant's paper names its avenant)
         signed_paper = acts.named(then.territory, act.name).papers[0]
         return now, acts.own_text(documents.render_paper(then, signed_paper))
 
+    # The working copy of an act not yet signed carries « PROJET » on every page: it is
+    # not what gets signed (the PDF to sign is)
+    if pdf_signatures.begins_with(pdf_signatures.read_pdf(signed_pdf),
+                                  written.get(f"{slug}{act.suffix}.pdf", [])):
+        command = f"qp sign {slug}{'' if act.kind == acts.CONVENTION else ' ' + act.name} --a-signer"
+        raise QPError(f"{signed_pdf} est la copie de travail de {act.label} de {slug}, écrite par "
+                      "qp generate --pdf : « PROJET » y est sur chaque page. Faites signer le "
+                      f"PDF à signer, écrit par « {command} » ; rien n'a été changé")
     return pdf_signatures.verify_signed_pdf(
-        signed_pdf, [*written.get(f"{slug}{act.suffix}.pdf", []),  # (a working copy's too)
-                     *written.get(to_sign_name(slug, act), [])], texts,
+        signed_pdf, written.get(to_sign_name(slug, act), []), texts,
         pdf_signatures.signatories_of(checked.territory, acts.signatories(checked.territory, act)),
         f"{act.label} de {slug}", trust)
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from . import rules
 from .errors import ERROR, TO_COMPLETE, WARNING, InvalidTerritory, Problem, field_path
 from .images import Image, ImageError, read_image
-from .lifecycle import roadmap_due
+from .lifecycle import roadmap_due, today as lifecycle_today
 from .loader import LoadedFile, load_territory_file, name_problem
 from .model import Missing, Programme, Territory, is_to_complete
 from .programme import LABELLISATION
@@ -71,7 +71,7 @@ def check_file(path: Path, text: str | None = None) -> Checked:
     except ValidationError as exc:
         territory = None
         problems += _schema_problems(loaded, exc)
-    today = dt.date.today()
+    today = lifecycle_today()
     if territory is not None:  # (first: at its place, the one message kept)
         problems += [Problem(path, *loaded.position(loc), field_path(loc),
                              f"date à venir ({day:%d/%m/%Y}) : une signature s'enregistre "

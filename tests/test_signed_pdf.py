@@ -114,10 +114,11 @@ def made(tmp_path_factory) -> Path:
                    ROOT / "territories" / "aix-marseille-provence.yaml"):
         text = source.read_text("utf-8").replace("  date: 2021-10-15\n", f"  date: {PLANNED}\n")
         (root / "territories" / source.name).write_text(labelled + text, "utf-8")
-    result = subprocess.run([sys.executable, "-m", "qp_conventions", "generate", "--all",
-                             "--pdf"], cwd=root, capture_output=True, text=True,
-                            encoding="utf-8", env=checkout_env(), timeout=600)
-    assert result.returncode == 0, result.stderr
+    for command in (("generate", "--all", "--pdf"), ("sign", "val-fictif", "--a-signer")):
+        result = subprocess.run([sys.executable, "-m", "qp_conventions", *command], cwd=root,
+                                capture_output=True, text=True, encoding="utf-8",
+                                env=checkout_env(), timeout=600)
+        assert result.returncode == 0, result.stderr
     return root
 
 
@@ -140,7 +141,7 @@ def paris_today() -> dt.date:
 # --- signed by both: recorded, archived byte for byte ---------------------------------
 
 def test_a_pdf_signed_by_both_signatories_is_recorded_and_archived(work, certificates, qp):
-    signed = sign((work / "out" / "val-fictif.pdf").read_bytes(), certificates, BOTH)
+    signed = sign((work / "out" / "val-fictif.a-signer.pdf").read_bytes(), certificates, BOTH)
     (work / "signe.pdf").write_bytes(signed)
     result = qp("sign", "val-fictif", "--pdf", "signe.pdf")
     assert result.code == 0, result.err
@@ -185,8 +186,23 @@ def first_page(pdf: Path) -> bytes:
     return image.split(b"\n", 3)[3]  # (a PGM: « P5 », the size, the depth, then the pixels)
 
 
+def test_the_working_copy_is_not_what_gets_signed(work, certificates, qp):
+    (work / "signe.pdf").write_bytes(sign((work / "out" / "val-fictif.pdf").read_bytes(),
+                                          certificates, BOTH))
+    before = (work / "territories" / "val-fictif.yaml").read_bytes()
+    refused = qp("sign", "val-fictif", "--pdf", "signe.pdf")
+    assert refused.code == 1
+    assert refused.err == (
+        "erreur : signe.pdf est la copie de travail de la convention de val-fictif, écrite par "
+        "qp generate --pdf : « PROJET » y est sur chaque page. Faites signer le PDF à signer, "
+        "écrit par « qp sign val-fictif --a-signer » ; rien n'a été changé\n")
+    assert (work / "territories" / "val-fictif.yaml").read_bytes() == before
+    assert not (work / "out" / "signees").exists()
+
+
 def test_the_pdf_to_sign_has_no_draft_mark_and_is_recognised_once_signed(work, certificates,
                                                                          qp):
+    (work / "out" / "val-fictif.a-signer.pdf").unlink()  # (written by the fixture)
     written = qp("sign", "val-fictif", "--a-signer")
     assert written.code == 0, written.err
     assert written.out == (
@@ -254,6 +270,7 @@ def test_an_avenant_signed_by_pdf_is_recorded_and_archived(work, certificates, q
 
 
 def test_no_pdf_to_sign_while_a_fact_is_to_complete(work, qp):
+    (work / "out" / "val-fictif.a-signer.pdf").unlink()  # (written by the fixture)
     territory = work / "territories" / "val-fictif.yaml"
     text = territory.read_text("utf-8")
     territory.write_text(text.replace("Exemple", "à compléter", 1), "utf-8")
@@ -271,7 +288,7 @@ def test_no_pdf_to_sign_while_a_fact_is_to_complete(work, qp):
 
 def test_the_chain_is_checked_against_the_trust_list_given(work, certificates, qp):
     (work / "signe.pdf").write_bytes(
-        sign((work / "out" / "val-fictif.pdf").read_bytes(), certificates, BOTH))
+        sign((work / "out" / "val-fictif.a-signer.pdf").read_bytes(), certificates, BOTH))
     result = qp("sign", "val-fictif", "--pdf", "signe.pdf", "--confiance",
                 certificates / "test.pem", "--date", paris_today().isoformat())
     assert result.code == 0, result.err
@@ -280,7 +297,7 @@ def test_the_chain_is_checked_against_the_trust_list_given(work, certificates, q
 
 def test_a_signer_certified_by_an_authority_not_trusted_is_refused(work, certificates, qp):
     # (the State signs first: the refusal names the signer, whatever the order)
-    (work / "signe.pdf").write_bytes(sign((work / "out" / "val-fictif.pdf").read_bytes(),
+    (work / "signe.pdf").write_bytes(sign((work / "out" / "val-fictif.a-signer.pdf").read_bytes(),
                                           certificates, [("test-Modèle", FIELDS[1]),
                                                          ("inconnue-Exemple", FIELDS[0])]))
     before = (work / "territories" / "val-fictif.yaml").read_bytes()
@@ -298,7 +315,7 @@ def test_a_pdf_rewritten_by_the_parapheur_is_recognised_by_its_text(work, certif
     import pikepdf
 
     rewritten = io.BytesIO()
-    with pikepdf.open(work / "out" / "val-fictif.pdf") as pdf:
+    with pikepdf.open(work / "out" / "val-fictif.a-signer.pdf") as pdf:
         pdf.save(rewritten)  # (every byte moves, the text stays)
     (work / "signe.pdf").write_bytes(sign(rewritten.getvalue(), certificates, BOTH))
     result = qp("sign", "val-fictif", "--pdf", "signe.pdf")
@@ -308,7 +325,7 @@ def test_a_pdf_rewritten_by_the_parapheur_is_recognised_by_its_text(work, certif
 
 
 def test_a_delegate_who_signs_for_the_state_is_named_in_a_warning(work, certificates, qp):
-    (work / "signe.pdf").write_bytes(sign((work / "out" / "val-fictif.pdf").read_bytes(),
+    (work / "signe.pdf").write_bytes(sign((work / "out" / "val-fictif.a-signer.pdf").read_bytes(),
                                           certificates, [("test-Exemple", FIELDS[0]),
                                                          ("test-Délégué", FIELDS[1])]))
     result = qp("sign", "val-fictif", "--pdf", "signe.pdf")
@@ -387,8 +404,8 @@ REFUSALS = {
 def test_a_pdf_that_does_not_verify_is_refused_and_nothing_changes(work, certificates, qp,
                                                                    case):
     make, message = REFUSALS[case]
-    pdfs = {slug: (work / "out" / f"{slug}.pdf").read_bytes()
-            for slug in ("val-fictif", "aix-marseille-provence")}
+    pdfs = {"val-fictif": (work / "out" / "val-fictif.a-signer.pdf").read_bytes(),
+            "aix-marseille-provence": (work / "out" / "aix-marseille-provence.pdf").read_bytes()}
     (work / "signe.pdf").write_bytes(make(pdfs, certificates))
     before = (work / "territories" / "val-fictif.yaml").read_bytes()
     result = qp("sign", "val-fictif", "--pdf", "signe.pdf")
@@ -405,7 +422,7 @@ def test_a_pdf_that_does_not_verify_is_refused_and_nothing_changes(work, certifi
 def test_a_pdf_qp_wrote_for_an_earlier_version_of_the_convention_is_refused(
         work, certificates, qp):
     (work / "signe.pdf").write_bytes(
-        sign((work / "out" / "val-fictif.pdf").read_bytes(), certificates, BOTH))
+        sign((work / "out" / "val-fictif.a-signer.pdf").read_bytes(), certificates, BOTH))
     territory = work / "territories" / "val-fictif.yaml"
     changed = territory.read_text("utf-8").replace("chef_de_file: bpifrance",
                                                    "chef_de_file: anct")
@@ -425,7 +442,7 @@ def test_a_pdf_qp_wrote_for_an_earlier_version_of_the_convention_is_refused(
 
 def test_a_convention_the_file_says_signed_on_another_day_is_refused(work, certificates, qp):
     (work / "signe.pdf").write_bytes(
-        sign((work / "out" / "val-fictif.pdf").read_bytes(), certificates, BOTH))
+        sign((work / "out" / "val-fictif.a-signer.pdf").read_bytes(), certificates, BOTH))
     territory = work / "territories" / "val-fictif.yaml"
     territory.write_text("statut: signee\n" + territory.read_text("utf-8"), encoding="utf-8")
     before = territory.read_bytes()
@@ -442,7 +459,7 @@ def test_a_convention_the_file_says_signed_on_another_day_is_refused(work, certi
 
 def test_a_date_that_is_not_the_last_signatures_is_refused(work, certificates, qp):
     (work / "signe.pdf").write_bytes(
-        sign((work / "out" / "val-fictif.pdf").read_bytes(), certificates, BOTH))
+        sign((work / "out" / "val-fictif.a-signer.pdf").read_bytes(), certificates, BOTH))
     result = qp("sign", "val-fictif", "--pdf", "signe.pdf", "--date", "2022-01-03")
     assert result.code == 1
     assert result.err.strip() == (
@@ -462,7 +479,7 @@ def test_sign_needs_a_date_or_a_signed_pdf(work, qp):
 
 def test_an_archived_signed_pdf_changed_on_disk_is_reported(work, certificates, qp):
     (work / "signe.pdf").write_bytes(
-        sign((work / "out" / "val-fictif.pdf").read_bytes(), certificates, BOTH))
+        sign((work / "out" / "val-fictif.a-signer.pdf").read_bytes(), certificates, BOTH))
     assert qp("sign", "val-fictif", "--pdf", "signe.pdf").code == 0
     archived = work / "out" / "signees" / "val-fictif.pdf"
     archived.write_bytes(_changed_after_signing(archived.read_bytes()))
@@ -490,7 +507,7 @@ def test_a_convention_still_to_complete_is_refused_before_its_pdf_is_read(work, 
         "  signataire: ministre_ou_prefet\n", "  signataire: à compléter\n", 1), "utf-8")
     before = source.read_bytes()
     (work / "signe.pdf").write_bytes(
-        sign((work / "out" / "val-fictif.pdf").read_bytes(), certificates, BOTH))
+        sign((work / "out" / "val-fictif.a-signer.pdf").read_bytes(), certificates, BOTH))
     result = qp("sign", "val-fictif", "--pdf", "signe.pdf")
     assert result.code == 1
     assert any(line.startswith("territories/val-fictif.yaml:") and line.endswith(
