@@ -488,6 +488,28 @@ def test_a_new_minister_whose_title_keeps_the_former_gender_is_refused(story, qp
     assert qp("validate").code == 0
 
 
+def test_no_pdf_to_sign_for_an_act_that_could_not_be_signed_today(story, qp):
+    territory = story / "territories" / "val-histoire.yaml"
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    territory.write_text(territory.read_text("utf-8") + (
+        "\navenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 3\n"
+        "    objet: chef_de_file\n    chef_de_file: anru\n"
+        "  - numero: 2\n    lieu: Val-Fictif\n    exemplaires: 3\n"
+        "    objet: feuille_de_route\n    feuille_de_route: 2022-12-01\n"), "utf-8")
+    late = qp("sign", "val-histoire", "avenant-1", "--a-signer")
+    assert late.code == 1
+    assert "suit la fin de la convention (18/03/2023)" in late.err
+    assert late.err.endswith("erreur : val-histoire : l'avenant n° 1 ne peut être signé en "
+                             "l'état, aucun PDF à signer n'a été écrit\n")
+    two = qp("sign", "val-histoire", "avenant-2", "--a-signer")
+    assert two.code == 1
+    assert two.err == ("erreur : l'avenant n° 2 révise la feuille de route, qu'il annexe : ses "
+                       "deux documents se signent ensemble, et qp ne sait pas encore les réunir "
+                       "en un seul PDF à signer ; signez-les sur papier, puis enregistrez la "
+                       "signature avec « qp sign … avenant-2 --date AAAA-MM-JJ »\n")
+    assert not list((story / "out").glob("*.pdf"))
+
+
 def test_one_copy_is_un_exemplaire(story, qp):
     territory = story / "territories" / "val-histoire.yaml"
     edit(territory, "exemplaires: 3", "exemplaires: 1")
