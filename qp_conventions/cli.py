@@ -300,7 +300,7 @@ def sign(
             _print_problem(problem)
         raise QPError(f"{path.stem} : {what} en l'état, rien n'a été changé") from None
     if signed.verification is not None:
-        _say_verification(signed.verification, signed_pdf)
+        _say_verification(signed.verification, signed_pdf, signed.act.label)
         day = signed.verification.day
     where = field_path(signed.act.loc)
     recorded = "statut: signee, " if signed.act.kind == "convention" else ""
@@ -313,7 +313,7 @@ def sign(
         raise typer.Exit(1)
 
 
-def _say_verification(verification, pdf: Path) -> None:
+def _say_verification(verification, pdf: Path, act: str) -> None:
     """What the signed PDF's verification found, in a few lines."""
     import datetime as dt
 
@@ -326,8 +326,8 @@ def _say_verification(verification, pdf: Path) -> None:
             f"(certificat émis par {signer.issuer})")
     say("  contenu : " + ("identique, octet pour octet, au PDF écrit par qp"
                           if verification.origin == BY_BYTES else
-                          "PDF réécrit par le parapheur, au texte identique à celui de la "
-                          "convention"))
+                          "PDF réécrit par le parapheur, au texte identique à celui de "
+                          f"{act}"))
     say(f"  {verification.chain}")
     for warning in verification.warnings:
         say((f"  avertissement : {warning}", "yellow"))

@@ -367,6 +367,8 @@ def _wrap(text: str, indent: str) -> list[str]:
 def _detail(line: Line) -> list[str]:
     places = f" ({', '.join(line.departements)})" if line.departements else ""
     signature = (f"signée le {long_date(line.signature)}" if line.signed
+                 else f"projet, signature prévue le {long_date(line.signature)}"
+                 if isinstance(line.signature, dt.date)
                  else f"projet, date de signature : {long_date(line.signature)}")
     end = long_date(line.end) + (" (prolongée par avenant)" if line.extended else "")
     facts = [

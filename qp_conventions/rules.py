@@ -149,8 +149,9 @@ def _signed(parts: Parts) -> Iterator[Found]:
     signed = parts.signature.date if parts.signature else None
     if parts.statut != "signee":
         yield (("feuille_de_route", "date"),
-               "une feuille de route est annexée à la convention signée : celle-ci est encore "
-               "un projet (statut: brouillon) ; datez la feuille de route après la signature")
+               "la feuille de route se signe après la convention, qui est encore un projet "
+               "(statut: brouillon) : datez la feuille de route après la signature de la "
+               "convention")
     elif isinstance(signed, dt.date) and roadmap.date < signed:
         yield (("feuille_de_route", "date"),
                f"la feuille de route ({roadmap.date:%d/%m/%Y}) ne peut précéder la signature "
@@ -184,8 +185,9 @@ def _avenants(parts: Parts) -> Iterator[Found]:
     if not parts.avenants:
         return
     if parts.statut != "signee":
-        yield (("avenants",), "un avenant modifie une convention signée : celle-ci est encore "
-                              "un projet (statut: brouillon)")
+        yield (("avenants",), "un avenant modifie une convention signée, et celle-ci est "
+                              "encore un projet (statut: brouillon) : signez d'abord la "
+                              "convention, puis ajoutez l'avenant")
         return
     signed = parts.signature.date if parts.signature else None
     previous_date = signed if isinstance(signed, dt.date) else None

@@ -392,8 +392,9 @@ def test_avenant_mistakes_are_located(qp, tree, case):
 
 def test_an_avenant_to_a_draft(qp, tree):
     errors = mistake(qp, tree, "statut: signee", "statut: brouillon")
-    assert any(error.endswith(": erreur : avenants : un avenant modifie une convention signée :"
-                              " celle-ci est encore un projet (statut: brouillon)")
+    assert any(error.endswith(": erreur : avenants : un avenant modifie une convention signée, "
+                              "et celle-ci est encore un projet (statut: brouillon) : signez "
+                              "d'abord la convention, puis ajoutez l'avenant")
                for error in errors)
 
 

@@ -112,7 +112,7 @@ def test_the_detail_of_a_territory(qp, folder):
         "  À compléter : 0",
     ]
     assert "val-fictif — la Communauté d'agglomération du Val-Fictif (Loiret)\n" \
-           "  Convention : projet, date de signature : 15 octobre 2021 ; fin de validité :\n" \
+           "  Convention : projet, signature prévue le 15 octobre 2021 ; fin de validité :\n" \
            "    18 mars 2023\n" in text
     assert "  Feuille de route : attendue le 18 septembre 2021\n" in text
     assert "  Chef de file : Banque des Territoires ; pilotage : Équipe projet\n" in text
