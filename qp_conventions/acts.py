@@ -400,6 +400,7 @@ class Frozen:
 
     problems: list[Problem]
     kept: dict[str, bytes]
+    record: dict | None = None  # the act's archive record, when it could be read
 
 
 def check(path: Path, territory: Territory, out: Path, act: Act,
@@ -420,7 +421,7 @@ def check(path: Path, territory: Territory, out: Path, act: Act,
         return frozen
 
     try:
-        kept = record(out, slug, act)
+        kept = frozen.record = record(out, slug, act)
     except QPError as exc:  # this territory only: the others are generated
         return problem(str(exc))
     archived = out / ARCHIVE / act.papers[0].file(slug)
@@ -431,6 +432,14 @@ def check(path: Path, territory: Territory, out: Path, act: Act,
                        f"{act.e} : lancez « "
                        f"{sign_command(path, out, act, act.date)} » pour garder le document "
                        "signé", WARNING)
+    archived_bytes: dict[str, bytes] = {}
+    for document in kept["documents"]:  # the signed documents themselves, as kept
+        archived_copy = out / ARCHIVE / document["fichier"]
+        data, why = _archived(archived_copy, document.get("sha256"), MAX_WORD_FILE)
+        if why:  # (each damaged copy named; none is compared, nor copied)
+            problem(_archived_copy_message(archived_copy, why, kept["signee_le"]),
+                    field="statut")
+        archived_bytes[document["fichier"]] = data
     if not act.signed:
         again = "« statut: signee » et la date de signature" if act.kind == CONVENTION else \
             f"sa date de signature ({field_path(act.loc)}.date)"
@@ -444,17 +453,10 @@ def check(path: Path, territory: Territory, out: Path, act: Act,
                        f"labellisation du {_day(kept['labellisation'])} : cette date ne change "
                        f"plus (le fichier dit {territory.labellisation:%d/%m/%Y})",
                        field="labellisation")
+    if frozen.problems:
+        return frozen
     revised_later = any(a.objet == "feuille_de_route" and a.numero > act.number
                         for a in territory.avenants)
-    archived_bytes: dict[str, bytes] = {}
-    for document in kept["documents"]:  # the signed documents themselves, as kept
-        archived_copy = out / ARCHIVE / document["fichier"]
-        data, why = _archived(archived_copy, document.get("sha256"), MAX_WORD_FILE)
-        if why:  # (the very problem archive_problems reports: said once)
-            frozen.problems.append(_archived_copy_problem(path, archived_copy, why,
-                                                          kept["signee_le"]))
-            return frozen
-        archived_bytes[document["fichier"]] = data
     model_only = None  # (computed once, if a text changed)
     for document in kept["documents"]:
         blocks = rendered.get(document["fichier"])
@@ -527,10 +529,10 @@ def record_problems(path: Path, territory: Territory, out: Path) -> list[Problem
     signatories)."""
     problems = orphans(path, territory, out)
     for act in of(territory):
-        found = check(path, territory, out, act, {}).problems
-        problems += found
-        kept = None if found else record(out, path.stem, act)
-        if kept is None or not act.signed:
+        frozen = check(path, territory, out, act, {})
+        problems += frozen.problems
+        kept = frozen.record
+        if frozen.problems or kept is None or not act.signed:
             continue
         if f"{act.date:%d/%m/%Y}" != kept["signee_le"]:
             problems.append(Problem(
@@ -551,11 +553,10 @@ def record_problems(path: Path, territory: Territory, out: Path) -> list[Problem
     return problems
 
 
-def archive_problems(path: Path, out: Path) -> list[Problem]:
-    """An error for each signed document archived for the territory file `path` (Word
-    copy or signed PDF) that is no longer the one archived when its act was signed
-    (changed or gone). Reads only the records and fingerprints, renders nothing: `qp
-    validate` and `qp list` call it."""
+def signed_pdf_problems(path: Path, out: Path) -> list[Problem]:
+    """An error for each signed PDF archived for the territory file `path` that is no
+    longer the one verified when its act was signed (changed or gone). Reads only the
+    records and fingerprints, renders nothing (the Word copies are `check`'s)."""
     problems = []
     folder = out / ARCHIVE
     with contextlib.suppress(OSError):
@@ -568,18 +569,7 @@ def archive_problems(path: Path, out: Path) -> list[Problem]:
                 kept = json.loads(kept_path.read_text("utf-8"))
             except (OSError, ValueError):
                 continue  # (said by the check of the signed text)
-            if not isinstance(kept, dict):
-                continue
-            day = kept.get("signee_le", "")
-            for document in kept.get("documents", []) if isinstance(kept.get("documents"), list) else []:
-                if not isinstance(document, dict) or not isinstance(document.get("fichier"), str) \
-                        or not isinstance(document.get("sha256"), str):
-                    continue
-                archived = folder / Path(document["fichier"]).name
-                why = _archived(archived, document["sha256"], MAX_WORD_FILE)[1]
-                if why:
-                    problems.append(_archived_copy_problem(path, archived, why, day))
-            pdf = kept.get("pdf_signe")
+            pdf = kept.get("pdf_signe") if isinstance(kept, dict) else None
             if not isinstance(pdf, dict) or not isinstance(pdf.get("sha256"), str):
                 continue
             archived = folder / f"{path.stem}{suffix}.pdf"
@@ -613,14 +603,12 @@ def _archived(archived: Path, sha256: Any, limit: int) -> tuple[bytes, str]:
     return data, ""
 
 
-def _archived_copy_problem(path: Path, archived: Path, why: str, day: str) -> Problem:
+def _archived_copy_message(archived: Path, why: str, day: str) -> str:
     if why == CHANGED:
-        return Problem(path, None, None, "statut",
-                       f"document signé {archived} {why} : ce n'est plus le document archivé "
-                       f"le {day} ; reprenez-le de l'historique (git), ne le supprimez pas")
-    return Problem(path, None, None, "statut",
-                   f"document signé le {day}, archivé sous {archived}, {why} : reprenez-le de "
-                   "l'historique (git)")
+        return (f"document signé {archived} {why} : ce n'est plus le document archivé le "
+                f"{day} ; reprenez-le de l'historique (git), ne le supprimez pas")
+    return (f"document signé le {day}, archivé sous {archived}, {why} : reprenez-le de "
+            "l'historique (git)")
 
 
 def is_signed_act_problem(problem: Problem) -> bool:

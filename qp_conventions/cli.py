@@ -74,12 +74,12 @@ def validate(
     from . import core
 
     checked = core.validate(core.find(targets or [str(territories)], territories))
-    from .acts import archive_problems, record_problems
+    from .acts import record_problems, signed_pdf_problems
 
     for result in checked:  # an archived signed document (Word, PDF) changed or gone
         if result.territory is not None:
             result.problems += [*record_problems(result.path, result.territory, out),
-                                *archive_problems(result.path, out)]
+                                *signed_pdf_problems(result.path, out)]
     # (programme.yaml's problems come with every territory that waits for it: once here)
     problems = list(dict.fromkeys(p for result in checked for p in result.problems))
     for problem in problems:

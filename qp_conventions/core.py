@@ -158,10 +158,9 @@ def overview(folder: Path, out: Path) -> list[Row]:
     rows = []
     for checked in validate(territory_files(folder)):
         territory = checked.territory
-        broken = list(dict.fromkeys([*acts.record_problems(checked.path, territory, out),
-                                     *acts.archive_problems(checked.path, out)])) \
-            if territory is not None else []  # (a damaged copy: said by both, counted once)
-        broken = [p for p in broken if p.is_error]
+        broken = [p for p in (*acts.record_problems(checked.path, territory, out),
+                              *acts.signed_pdf_problems(checked.path, out)) if p.is_error] \
+            if territory is not None else []
         if territory is None or broken:
             rows.append(Row(checked.path.stem, checked.path, "", "", "", 0,
                             len(checked.errors) + len(broken)))

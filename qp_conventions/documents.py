@@ -67,7 +67,7 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
     path = checked.path
     documents: list[Document] = []
     problems: list[Problem] = [*acts.orphans(path, territory, out),
-                               *acts.archive_problems(path, out)]
+                               *acts.signed_pdf_problems(path, out)]
     parties = signatories(territory)
     for act in acts.of(territory):
         wanted = roadmap or act.kind != acts.ROADMAP or act.signed
@@ -77,7 +77,7 @@ def build(checked: Checked, out: Path, roadmap: bool) -> tuple[list[Document], l
                     for paper in act.papers}
         frozen = acts.check(path, territory, out, act, rendered,
                             functools.partial(_render_signed, path, act.name))
-        problems += [p for p in frozen.problems if p not in problems]  # (archive_problems')
+        problems += frozen.problems
         if not wanted:
             continue
         for paper in act.papers:
