@@ -29,6 +29,16 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     path.write_text(text.replace(old, new, count), "utf-8")
 
 
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text("utf-8") + text, "utf-8")
+
+
+def signed_convention(story: Path, qp) -> Path:
+    """The story's territory file once its convention is signed (15/10/2021)."""
+    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    return story / "territories" / "val-histoire.yaml"
+
+
 def kept_unchanged(root: Path, before: dict[str, str]) -> None:
     """Every archive as it was, byte for byte (new ones may have come)."""
     now = archives(root)
@@ -57,8 +67,7 @@ def test_five_years_of_a_convention(story, qp):
     assert "      nom: Modèle" in territory.read_text("utf-8")  # who signed, in the file
 
     # 2022: the feuille de route, signed on its own
-    territory.write_text(territory.read_text("utf-8")
-                         + "\nfeuille_de_route:\n  lieu: Val-Fictif\n  exemplaires: 3\n", "utf-8")
+    append(territory, "\nfeuille_de_route:\n  lieu: Val-Fictif\n  exemplaires: 3\n")
     signed = qp("sign", "val-histoire", "feuille-de-route", "--date", "2022-03-10")
     assert signed.code == 0, signed.err
     assert "écrit : out/val-histoire.feuille-de-route.docx" in signed.out
@@ -68,9 +77,9 @@ def test_five_years_of_a_convention(story, qp):
     assert record["documents"][0]["annexes_signees"] is True
 
     # 2023: a prolongation, signed for the State by the préfète (article 4)
-    territory.write_text(territory.read_text("utf-8") + (
+    append(territory, (
         "\navenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 3\n"
-        "    objet: prolongation\n    duree_mois: 72\n"), "utf-8")
+        "    objet: prolongation\n    duree_mois: 72\n"))
     signed = qp("sign", "val-histoire", "avenant-1", "--date", "2023-02-01")
     assert signed.code == 0, signed.err
     assert signed.out.startswith("val-histoire : l'avenant n° 1 signé le 01/02/2023 par Camille "
@@ -113,9 +122,9 @@ def test_five_years_of_a_convention(story, qp):
 
     # the avenant that revises the feuille de route: its own document, PROJET until signed,
     # naming the people in office; the signed documents stay as signed
-    territory.write_text(territory.read_text("utf-8") + (
+    append(territory, (
         "  - numero: 2\n    lieu: Val-Fictif\n    exemplaires: 3\n"
-        "    objet: feuille_de_route\n    feuille_de_route: 2026-09-01\n"), "utf-8")
+        "    objet: feuille_de_route\n    feuille_de_route: 2026-09-01\n"))
     generated = qp("generate", "val-histoire")
     assert generated.code == 0, generated.err
     for name in ("val-histoire.docx", "val-histoire.feuille-de-route.docx"):
@@ -232,10 +241,9 @@ def test_a_territory_of_a_later_wave_says_its_own_labellisation(story, qp):
 
 
 def test_a_prolongation_after_the_end_is_refused_and_changes_nothing(story, qp):
-    territory = story / "territories" / "val-histoire.yaml"
-    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
-    territory.write_text(territory.read_text("utf-8") + (
-        "\navenants:\n  - numero: 1\n    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
+    territory = signed_convention(story, qp)
+    append(territory, (
+        "\navenants:\n  - numero: 1\n    objet: prolongation\n    duree_mois: 36\n"))
     before_file, before = territory.read_bytes(), archives(story)
     refused = qp("sign", "val-histoire", "avenant-1", "--date", "2023-04-01")
     assert refused.code == 1
@@ -246,10 +254,8 @@ def test_a_prolongation_after_the_end_is_refused_and_changes_nothing(story, qp):
 
 
 def test_a_hand_typed_date_of_an_act_is_reported_with_its_command(story, qp):
-    territory = story / "territories" / "val-histoire.yaml"
-    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
-    territory.write_text(territory.read_text("utf-8") + "\nfeuille_de_route:\n  date: 2022-03-10\n",
-                         "utf-8")
+    territory = signed_convention(story, qp)
+    append(territory, "\nfeuille_de_route:\n  date: 2022-03-10\n")
     generated = qp("generate", "val-histoire")
     assert generated.code == 0
     assert ("territories/val-histoire.yaml: avertissement : feuille_de_route.date : la feuille de "
@@ -258,8 +264,7 @@ def test_a_hand_typed_date_of_an_act_is_reported_with_its_command(story, qp):
 
 
 def test_an_archived_avenant_that_left_the_file_is_an_error(story, qp):
-    territory = story / "territories" / "val-histoire.yaml"
-    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    territory = signed_convention(story, qp)
     original = territory.read_text("utf-8")
     territory.write_text(original + (
         "\navenants:\n  - numero: 1\n    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
@@ -292,11 +297,10 @@ def test_a_new_territory_takes_the_minister_of_the_programme(story, qp):
 
 
 def test_a_layout_qp_cannot_sign_in_is_refused_and_nothing_archived(story, qp):
-    territory = story / "territories" / "val-histoire.yaml"
-    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
-    territory.write_text(territory.read_text("utf-8") + (
+    territory = signed_convention(story, qp)
+    append(territory, (
         "\navenants:\n  - {numero: 1, objet: prolongation,\n     duree_mois: 72  # six ans\n"
-        "    }\n"), "utf-8")
+        "    }\n"))
     before_file, before = territory.read_bytes(), archives(story)
     refused = qp("sign", "val-histoire", "avenant-1", "--date", "2023-02-01")
     assert refused.code == 1
@@ -308,18 +312,17 @@ def test_a_layout_qp_cannot_sign_in_is_refused_and_nothing_archived(story, qp):
 
 
 def test_no_act_is_signed_on_top_of_a_signed_act_changed_since(story, qp):
-    territory = story / "territories" / "val-histoire.yaml"
-    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
-    territory.write_text(territory.read_text("utf-8") + (
+    territory = signed_convention(story, qp)
+    append(territory, (
         "\navenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 3\n"
-        "    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
+        "    objet: prolongation\n    duree_mois: 36\n"))
     assert qp("sign", "val-histoire", "avenant-1", "--date", "2023-02-01").code == 0
     # the signed prolongation changed by hand, then another avenant signed after the end
     # the signed one gives (18/03/2024)
     edit(territory, "duree_mois: 36", "duree_mois: 60")
-    territory.write_text(territory.read_text("utf-8") + (
+    append(territory, (
         "  - numero: 2\n    lieu: Val-Fictif\n    exemplaires: 3\n"
-        "    objet: chef_de_file\n    chef_de_file: anru\n"), "utf-8")
+        "    objet: chef_de_file\n    chef_de_file: anru\n"))
     before_file, before = territory.read_bytes(), archives(story)
     for command in (("avenant-2", "--date", "2025-01-10"), ("avenant-2", "--a-signer")):
         refused = qp("sign", "val-histoire", *command)
@@ -331,8 +334,7 @@ def test_no_act_is_signed_on_top_of_a_signed_act_changed_since(story, qp):
 
 
 def test_a_signature_changed_by_hand_is_named_by_validate_and_list(story, qp):
-    territory = story / "territories" / "val-histoire.yaml"
-    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    territory = signed_convention(story, qp)
     signed = territory.read_text("utf-8")
     edit(territory, "  date: 2021-10-15", "  date: 2021-10-16")
     validated = qp("validate")
@@ -383,9 +385,9 @@ def test_a_correction_of_the_model_keeps_the_signed_acts_as_signed(story, qp, co
     territory = story / "territories" / "val-histoire.yaml"
     out = story / "out"
     assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
-    territory.write_text(territory.read_text("utf-8") + (
+    append(territory, (
         "\navenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 3\n"
-        "    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
+        "    objet: prolongation\n    duree_mois: 36\n"))
     assert qp("sign", "val-histoire", "avenant-1", "--date", "2023-02-01").code == 0
     before = archives(story)
     signed = (out / "val-histoire.avenant-1.docx").read_bytes()
@@ -398,9 +400,9 @@ def test_a_correction_of_the_model_keeps_the_signed_acts_as_signed(story, qp, co
     assert (out / "val-histoire.avenant-1.docx").read_bytes() == signed
     kept_unchanged(story, before)
     # a new avenant takes the corrected model; a change of the data is still refused
-    territory.write_text(territory.read_text("utf-8") + (
+    append(territory, (
         "  - numero: 2\n    lieu: Val-Fictif\n    exemplaires: 3\n"
-        "    objet: chef_de_file\n    chef_de_file: anru\n"), "utf-8")
+        "    objet: chef_de_file\n    chef_de_file: anru\n"))
     assert qp("generate", "--all").code == 0
     assert "Les autres stipulations de la Convention restent inchangées." in paragraphs(
         out / "val-histoire.avenant-2.docx")
@@ -412,13 +414,12 @@ def test_a_correction_of_the_model_keeps_the_signed_acts_as_signed(story, qp, co
 
 
 def test_an_avenant_that_names_only_its_state_signatory_is_signed(story, qp):
-    territory = story / "territories" / "val-histoire.yaml"
-    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
-    territory.write_text(territory.read_text("utf-8") + (
+    territory = signed_convention(story, qp)
+    append(territory, (
         "\navenants:\n  - numero: 1\n    lieu: Orléans\n    exemplaires: 2\n"
         "    objet: chef_de_file\n    chef_de_file: anct\n    signataires:\n      etat:\n"
         "        signataire: prefet\n        prefet: {departement: Loiret, civilite: Madame, "
-        "prenom: Claude, nom: Fictif}\n"), "utf-8")
+        "prenom: Claude, nom: Fictif}\n"))
     signed = qp("sign", "val-histoire", "avenant-1", "--date", "2023-01-15")
     assert signed.code == 0, signed.err
     assert territory.read_text("utf-8").endswith(
@@ -432,17 +433,15 @@ def test_an_avenant_that_names_only_its_state_signatory_is_signed(story, qp):
 
 
 def test_an_act_dated_before_a_later_signature_names_who_signed_it(story, qp):
-    territory = story / "territories" / "val-histoire.yaml"
-    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
-    territory.write_text(territory.read_text("utf-8")
-                         + "\nfeuille_de_route:\n  lieu: Val-Fictif\n  exemplaires: 3\n", "utf-8")
+    territory = signed_convention(story, qp)
+    append(territory, "\nfeuille_de_route:\n  lieu: Val-Fictif\n  exemplaires: 3\n")
     assert qp("sign", "val-histoire", "feuille-de-route", "--date", "2022-03-10").code == 0
     edit(territory, "    civilite: Madame\n    prenom: Camille\n    nom: Exemple\n"
                     "    fonction: présidente\n",
          "    civilite: Monsieur\n    prenom: Alix\n    nom: Nouveau\n    fonction: président\n")
-    territory.write_text(territory.read_text("utf-8") + (
+    append(territory, (
         "avenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 3\n"
-        "    objet: chef_de_file\n    chef_de_file: anru\n"), "utf-8")
+        "    objet: chef_de_file\n    chef_de_file: anru\n"))
     before_file, before = territory.read_bytes(), archives(story)
     refused = qp("sign", "val-histoire", "avenant-1", "--date", "2021-12-01")
     assert refused.code == 1
@@ -458,14 +457,13 @@ def test_an_act_dated_before_a_later_signature_names_who_signed_it(story, qp):
 
 
 def test_the_prefect_who_signs_a_prolongation_is_a_fact_to_complete(story, qp):
-    territory = story / "territories" / "val-histoire.yaml"
-    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
+    territory = signed_convention(story, qp)
     edit(territory, "    departement: Loiret\n    civilite: Madame\n    prenom: Claude\n"
                     "    nom: Fictif\n", "    departement: Loiret\n")
     assert "0 erreur(s), 1 fait(s) à compléter" in qp("validate").out
-    territory.write_text(territory.read_text("utf-8") + (
+    append(territory, (
         "\navenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 3\n"
-        "    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
+        "    objet: prolongation\n    duree_mois: 36\n"))
     validated = qp("validate")
     assert validated.code == 0
     assert "0 erreur(s), 4 fait(s) à compléter" in validated.out
@@ -489,13 +487,12 @@ def test_a_new_minister_whose_title_keeps_the_former_gender_is_refused(story, qp
 
 
 def test_no_pdf_to_sign_for_an_act_that_could_not_be_signed_today(story, qp):
-    territory = story / "territories" / "val-histoire.yaml"
-    assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
-    territory.write_text(territory.read_text("utf-8") + (
+    territory = signed_convention(story, qp)
+    append(territory, (
         "\navenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 3\n"
         "    objet: chef_de_file\n    chef_de_file: anru\n"
         "  - numero: 2\n    lieu: Val-Fictif\n    exemplaires: 3\n"
-        "    objet: feuille_de_route\n    feuille_de_route: 2022-12-01\n"), "utf-8")
+        "    objet: feuille_de_route\n    feuille_de_route: 2022-12-01\n"))
     late = qp("sign", "val-histoire", "avenant-1", "--a-signer")
     assert late.code == 1
     assert "suit la fin de la convention (18/03/2023)" in late.err
@@ -514,10 +511,10 @@ def test_one_copy_is_un_exemplaire(story, qp):
     territory = story / "territories" / "val-histoire.yaml"
     edit(territory, "exemplaires: 3", "exemplaires: 1")
     assert qp("sign", "val-histoire", "--date", "2021-10-15").code == 0
-    territory.write_text(territory.read_text("utf-8") + (
+    append(territory, (
         "\nfeuille_de_route:\n  lieu: Val-Fictif\n  exemplaires: 1\n"
         "avenants:\n  - numero: 1\n    lieu: Val-Fictif\n    exemplaires: 1\n"
-        "    objet: prolongation\n    duree_mois: 36\n"), "utf-8")
+        "    objet: prolongation\n    duree_mois: 36\n"))
     assert qp("generate", "--all", "--roadmap").code == 0
     for name in ("val-histoire", "val-histoire.feuille-de-route", "val-histoire.avenant-1"):
         text = paragraphs(story / "out" / f"{name}.docx")
